@@ -1,0 +1,142 @@
+"""`dbmanager audit tail` and `dbmanager audit verify`."""
+
+from __future__ import annotations
+
+import collections
+import sys
+from typing import Any, TextIO
+
+import orjson
+import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
+from sqlalchemy import select
+
+from daemon.audit.stream import AuditStream, as_json_line
+from daemon.settings import Settings
+from daemon.storage import redis as redis_store
+from daemon.storage.database import Database
+from daemon.storage.tables import audit_outbox, transactions
+
+BLOCK_MS = 2000  # below redis-py's socket timeout, so a blocking read is never cut off as a failure
+RECLAIM_IDLE_MS = 60_000  # an entry delivered this long ago and never acknowledged is reclaimed
+
+
+async def tail(settings: Settings, follow: bool, group: str | None, consumer: str | None, out: TextIO = sys.stdout) -> None:
+    async with _stream(settings) as stream:
+        if group:
+            await _tail_group(stream, group, consumer or "dbmanager-cli", follow, out)
+        else:
+            await _tail_plain(stream, follow, out)
+
+
+async def _tail_plain(stream: AuditStream, follow: bool, out: TextIO) -> None:
+    last = "0"
+    async for entry_id, fields in stream.entries():
+        _print(out, entry_id, fields)
+        last = entry_id
+    while follow:
+        for _, batch in await stream.redis.xread({stream.key: last}, block=BLOCK_MS, count=500) or []:
+            for entry_id, fields in batch:
+                _print(out, entry_id, fields)
+                last = entry_id
+
+
+async def _tail_group(stream: AuditStream, group: str, consumer: str, follow: bool, out: TextIO) -> None:
+    r = stream.redis
+    try:
+        await r.xgroup_create(stream.key, group, id="0", mkstream=True)
+    except ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
+    # Own pending entries first (a previous run of this consumer died before acknowledging),
+    # then entries another consumer left idle, then new ones.
+    await _deliver(r, stream.key, group, out, await r.xreadgroup(group, consumer, {stream.key: "0"}, count=500))
+    start = "0-0"
+    while True:
+        start, claimed, _ = await r.xautoclaim(stream.key, group, consumer, RECLAIM_IDLE_MS, start, count=500)
+        await _deliver(r, stream.key, group, out, [[stream.key, claimed]])
+        if start == "0-0":
+            break
+    while True:
+        got = await r.xreadgroup(group, consumer, {stream.key: ">"}, count=500, block=BLOCK_MS if follow else None)
+        if not got and not follow:
+            return
+        await _deliver(r, stream.key, group, out, got)
+
+
+async def _deliver(r: aioredis.Redis, key: str, group: str, out: TextIO, got: Any) -> None:
+    for _, batch in got or []:
+        ids = []
+        for entry_id, fields in batch:
+            if fields is None:  # deleted from the stream while pending
+                ids.append(entry_id)
+                continue
+            _print(out, entry_id, fields)
+            ids.append(entry_id)
+        out.flush()
+        if ids:
+            await r.xack(key, group, *ids)
+
+
+def _print(out: TextIO, entry_id: str, fields: dict) -> None:
+    out.write(orjson.dumps(as_json_line(entry_id, fields)).decode() + "\n")
+
+
+async def verify(settings: Settings, out: TextIO = sys.stdout) -> bool:
+    """True when every ledger transaction is in the stream exactly once and nothing else is."""
+    db = Database(settings.database_url, 2)
+    await db.connect()
+    try:
+        async with db.session() as conn:
+            ledger = {str(r[0]) for r in await conn.fetch_all(select(transactions.c.id))}
+            waiting = {str(r[0]) for r in await conn.fetch_all(select(audit_outbox.c.tx_id))}
+    finally:
+        await db.disconnect()
+    async with _stream(settings) as stream:
+        seen = collections.Counter([fields.get("tx_id", "") async for _, fields in stream.entries()])
+    problems = _differences(ledger, waiting, seen)
+    for line in problems:
+        out.write(line + "\n")
+    out.write(f"{len(ledger)} ledger transactions, {sum(seen.values())} stream entries: "
+              f"{'OK' if not problems else f'{len(problems)} differences'}\n")
+    return not problems
+
+
+def _differences(ledger: set[str], waiting: set[str], seen: collections.Counter) -> list[str]:
+    problems = []
+    for tx_id in sorted(ledger - set(seen), key=_numeric):
+        state = "still in the outbox" if tx_id in waiting else "lost"
+        problems.append(f"missing from the stream: tx_id {tx_id} ({state})")
+    for tx_id, count in sorted(seen.items(), key=lambda kv: _numeric(kv[0])):
+        if count > 1:
+            problems.append(f"duplicated in the stream: tx_id {tx_id} appears {count} times")
+        if tx_id not in ledger:
+            problems.append(f"not in the ledger: tx_id {tx_id!r}")
+    return problems
+
+
+def _numeric(tx_id: str) -> tuple[int, str]:
+    return (int(tx_id), "") if tx_id.isdigit() else (-1, tx_id)
+
+
+class _stream:
+    """An AuditStream on its own client, closed on exit; `embedded` starts the embedded server."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.embedded = None
+
+    async def __aenter__(self) -> AuditStream:
+        url = self.settings.redis_url
+        if url == "embedded":
+            self.embedded = redis_store.EmbeddedRedis(self.settings.state_dir)
+            await self.embedded.start()
+            url = self.embedded.url
+        self.redis = redis_store.connect(url)
+        return AuditStream(self.redis, self.settings.audit_stream)
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.redis.aclose()
+        if self.embedded is not None and self.embedded._process is not None:
+            await self.embedded.stop()  # only a server this command started; never the daemon's
+

@@ -1,0 +1,84 @@
+"""The relay: moves committed ledger rows from the outbox to the audit stream.
+
+It wakes when this daemon commits a ledger write (an event, so an entry reaches the stream a few
+milliseconds after its call returns), and every AUDIT_IDLE_POLL_S besides, for rows that another
+daemon or a crashed run left behind. While Redis is down it backs off and the backlog waits in
+the database; it drains by itself when Redis returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from daemon.audit import outbox
+from daemon.audit.stream import AuditStream
+from daemon.constants import AUDIT_BATCH, AUDIT_IDLE_POLL_S, AUDIT_RETRY_MAX_S
+from daemon.storage.database import Database
+from daemon.web.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+
+class AuditRelay:
+    def __init__(self, db: Database, stream: AuditStream, metrics: Metrics):
+        self.db = db
+        self.stream = stream
+        self.metrics = metrics
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self.healthy = True
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="audit-relay")
+
+    async def stop(self, flush_timeout_s: float) -> None:
+        """Stops the loop, then drains what is left while the stores answer, within the bound."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(flush_timeout_s):
+                while await self.relay_once() == AUDIT_BATCH:
+                    pass
+
+    async def relay_once(self) -> int:
+        """One batch from the outbox to the stream; returns how many rows it moved."""
+        entries = await outbox.pending(self.db, AUDIT_BATCH)
+        if entries:
+            appended = await self.stream.append(entries)
+            await outbox.remove(self.db, [int(e["tx_id"]) for e in entries])
+            self.metrics.audit_relayed.inc(appended)
+        if len(entries) < AUDIT_BATCH:
+            self.metrics.audit_backlog.set(0 if not entries else await outbox.backlog(self.db))
+        return len(entries)
+
+    async def _run(self) -> None:
+        delay = 0.05
+        while True:
+            self._wake.clear()
+            try:
+                moved = await self.relay_once()
+                self.healthy, delay = True, 0.05
+            except Exception as exc:
+                if self.healthy:
+                    log.warning("audit relay paused: %s; retrying", type(exc).__name__)
+                self.healthy = False
+                await self._count_backlog()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, AUDIT_RETRY_MAX_S)
+                continue
+            if moved < AUDIT_BATCH:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(AUDIT_IDLE_POLL_S):
+                        await self._wake.wait()
+
+    async def _count_backlog(self) -> None:
+        with contextlib.suppress(Exception):
+            self.metrics.audit_backlog.set(await outbox.backlog(self.db))

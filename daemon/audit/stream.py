@@ -1,0 +1,60 @@
+"""The audit stream in Redis: the exactly-once append, and what consumers and `verify` read.
+
+Exactly once: the relay deletes an outbox row only after its entry is in the stream, so a crash,
+a lost reply or a second daemon can send an entry again. The append is therefore a Lua script
+that sets a marker key `<stream>:relayed:<tx_id>` with SET NX and appends only when the marker
+was new, atomically in Redis. A re-send finds the marker and appends nothing. Markers expire
+after AUDIT_DEDUPE_TTL_S, far longer than any re-send window (an outbox row outlives its
+append only until the relay's next delete succeeds).
+"""
+
+from __future__ import annotations
+
+from typing import Any, AsyncIterator
+
+import redis.asyncio as aioredis
+
+from daemon.constants import AUDIT_DEDUPE_INFIX, AUDIT_DEDUPE_TTL_S
+
+APPEND_ONCE = """
+if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then
+  return redis.call('XADD', KEYS[1], '*', unpack(ARGV, 2))
+end
+return false
+"""
+
+
+class AuditStream:
+    def __init__(self, redis: aioredis.Redis, key: str):
+        self.redis = redis
+        self.key = key
+        self._append_once = redis.register_script(APPEND_ONCE)
+
+    async def append(self, entries: list[dict[str, str]]) -> int:
+        """Appends each entry unless its tx_id already was; returns how many were new."""
+        if not entries:
+            return 0
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for e in entries:
+                fields = [x for pair in e.items() for x in pair]
+                await self._append_once(keys=[self.key, self.marker(e["tx_id"])],
+                                        args=[AUDIT_DEDUPE_TTL_S, *fields], client=pipe)
+            results = await pipe.execute()
+        return sum(1 for r in results if r)
+
+    def marker(self, tx_id: str) -> str:
+        return f"{self.key}{AUDIT_DEDUPE_INFIX}{tx_id}"
+
+    async def entries(self, start: str = "-", chunk: int = 1000) -> AsyncIterator[tuple[str, dict[str, str]]]:
+        """Every entry from `start` on, oldest first, read in chunks."""
+        while True:
+            batch = await self.redis.xrange(self.key, min=start, count=chunk)
+            for entry_id, fields in batch:
+                yield entry_id, fields
+            if len(batch) < chunk:
+                return
+            start = "(" + batch[-1][0]
+
+
+def as_json_line(entry_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+    return {"id": entry_id, **fields}

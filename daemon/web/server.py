@@ -1,0 +1,51 @@
+"""The HTTP face: POST /rpc, GET /healthz, GET /metrics, on aiohttp."""
+
+from __future__ import annotations
+
+import orjson
+from aiohttp import web
+
+from daemon.auth import EVERYTHING
+from daemon.rpc import dispatch
+from daemon.services import Services
+from daemon.web.metrics import CONTENT_TYPE_LATEST
+
+SERVICES = web.AppKey("services", Services)
+_JSON = "application/json"
+
+
+def make_app(services: Services) -> web.Application:
+    dispatch.build_methods()
+    app = web.Application(client_max_size=services.settings.max_body_bytes)
+    app[SERVICES] = services
+    app.router.add_post("/rpc", rpc)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    return app
+
+
+async def rpc(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    grant = EVERYTHING
+    if services.tokens is not None:
+        grant = services.tokens.grant_for(request.headers.get("Authorization"))
+        if grant is None:
+            return web.Response(status=401, body=dispatch.unauthorized_body(), content_type=_JSON,
+                                headers={"WWW-Authenticate": "Bearer"})
+    body = await request.read()  # past client_max_size aiohttp answers 413
+    answer = await dispatch.handle(body, dispatch.Call(services, grant.allows), services.settings.max_batch)
+    if answer is None:
+        return web.Response(status=204)
+    return web.Response(body=answer, content_type=_JSON)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    stores = await request.app[SERVICES].health()
+    ok = all(v == "ok" for v in stores.values())
+    return web.Response(status=200 if ok else 503, content_type=_JSON,
+                        body=orjson.dumps({"status": "ok" if ok else "unavailable", **stores}))
+
+
+async def metrics(request: web.Request) -> web.Response:
+    body = request.app[SERVICES].metrics.render()
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
