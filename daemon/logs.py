@@ -37,3 +37,5 @@ def configure(level: str = "info") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # one line per call is ours
+    for name in ("databases", "aiosqlite", "asyncpg"):  # their debug lines show SQL arguments: param values
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))

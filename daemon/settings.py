@@ -126,11 +126,10 @@ class Settings:
             values["auth_tokens_file"] = _credential_path(values["auth_tokens_file"], environ)
         if values["log_level"] not in ("debug", "info", "warning", "error"):
             raise ConfigError(f"DBM_LOG_LEVEL={values['log_level']!r}: must be debug, info, warning or error")
-        settings = cls(**values)
-        settings.check_bind_is_safe()
-        return settings
+        return cls(**values)
 
     def check_bind_is_safe(self) -> None:
+        """For `serve` only: the other commands are clients and may name any host."""
         if self.auth_tokens_file is None and not _is_loopback(self.host):
             raise ConfigError(f"DBM_HOST={self.host!r} is not a loopback address and DBM_AUTH_TOKENS_FILE is unset: "
                               "refusing to serve an open ledger on the network")

@@ -39,9 +39,9 @@ class AuditRelay:
     async def stop(self, flush_timeout_s: float) -> None:
         """Stops the loop, then drains what is left while the stores answer, within the bound."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            while not self._task.done():  # redis-py's asyncio.wait_for can swallow a cancel on Python 3.11
+                self._task.cancel()
+                await asyncio.wait({self._task}, timeout=0.1)
             self._task = None
         with contextlib.suppress(Exception):
             async with asyncio.timeout(flush_timeout_s):

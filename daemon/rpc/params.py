@@ -140,8 +140,15 @@ def _type_check(kind: type, label: str) -> Checker:
     return check
 
 
+def _text_check(name: str, value: Any) -> None:
+    if type(value) is not str:
+        raise InvalidParams(name, "must be a string")
+    if "\x00" in value:  # PostgreSQL text cannot hold it; refuse it on every database alike
+        raise InvalidParams(name, "must not contain the NUL character")
+
+
 _SCALARS: dict[Any, tuple[Checker, dict]] = {
-    str: (_type_check(str, "a string"), {"type": "string"}),
+    str: (_text_check, {"type": "string"}),
     int: (_type_check(int, "an integer"), {"type": "integer"}),
     bool: (_type_check(bool, "a boolean"), {"type": "boolean"}),
     dict: (_type_check(dict, "an object"), {"type": "object"}),
