@@ -43,7 +43,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return 0 if _run_loop(check(settings)) else 1
     from daemon.audit import commands
     if args.audit_command == "tail":
-        _run_loop(commands.tail(settings, args.follow, args.group, args.consumer))
+        _run_loop(commands.tail(settings, args.follow, args.group, args.consumer, args.min_idle_ms))
         return 0
     return 0 if _run_loop(commands.verify(settings)) else 1
 
@@ -69,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     tail.add_argument("--follow", action="store_true", help="keep printing new entries")
     tail.add_argument("--group", help="read as this consumer group: acknowledge, and reclaim stuck entries")
     tail.add_argument("--consumer", help="consumer name within --group (default dbmanager-cli)")
+    tail.add_argument("--min-idle-ms", type=int, default=60_000,
+                      help="with --group: reclaim entries another consumer left unacknowledged this long (default 60000)")
     _with_settings(audit_commands.add_parser("verify", help="compare the ledger with the audit stream; exit 1 on any difference"))
     return parser
 

@@ -18,13 +18,15 @@ from daemon.storage.database import Database
 from daemon.storage.tables import audit_outbox, transactions
 
 BLOCK_MS = 2000  # below redis-py's socket timeout, so a blocking read is never cut off as a failure
-RECLAIM_IDLE_MS = 60_000  # an entry delivered this long ago and never acknowledged is reclaimed
+RECLAIM_IDLE_MS = 60_000  # default: an entry delivered this long ago and never acknowledged is reclaimed
 
 
-async def tail(settings: Settings, follow: bool, group: str | None, consumer: str | None, out: TextIO = sys.stdout) -> None:
+async def tail(settings: Settings, follow: bool, group: str | None, consumer: str | None,
+               min_idle_ms: int = RECLAIM_IDLE_MS, out: TextIO | None = None) -> None:
+    out = out or sys.stdout
     async with _stream(settings) as stream:
         if group:
-            await _tail_group(stream, group, consumer or "dbmanager-cli", follow, out)
+            await _tail_group(stream, group, consumer or "dbmanager-cli", follow, min_idle_ms, out)
         else:
             await _tail_plain(stream, follow, out)
 
@@ -41,7 +43,8 @@ async def _tail_plain(stream: AuditStream, follow: bool, out: TextIO) -> None:
                 last = entry_id
 
 
-async def _tail_group(stream: AuditStream, group: str, consumer: str, follow: bool, out: TextIO) -> None:
+async def _tail_group(stream: AuditStream, group: str, consumer: str, follow: bool, min_idle_ms: int,
+                      out: TextIO) -> None:
     r = stream.redis
     try:
         await r.xgroup_create(stream.key, group, id="0", mkstream=True)
@@ -53,7 +56,7 @@ async def _tail_group(stream: AuditStream, group: str, consumer: str, follow: bo
     await _deliver(r, stream.key, group, out, await r.xreadgroup(group, consumer, {stream.key: "0"}, count=500))
     start = "0-0"
     while True:
-        start, claimed, _ = await r.xautoclaim(stream.key, group, consumer, RECLAIM_IDLE_MS, start, count=500)
+        start, claimed, _ = await r.xautoclaim(stream.key, group, consumer, min_idle_ms, start, count=500)
         await _deliver(r, stream.key, group, out, [[stream.key, claimed]])
         if start == "0-0":
             break
@@ -82,8 +85,9 @@ def _print(out: TextIO, entry_id: str, fields: dict) -> None:
     out.write(orjson.dumps(as_json_line(entry_id, fields)).decode() + "\n")
 
 
-async def verify(settings: Settings, out: TextIO = sys.stdout) -> bool:
+async def verify(settings: Settings, out: TextIO | None = None) -> bool:
     """True when every ledger transaction is in the stream exactly once and nothing else is."""
+    out = out or sys.stdout
     db = Database(settings.database_url, 2)
     await db.connect()
     try:

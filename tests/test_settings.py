@@ -1,0 +1,49 @@
+"""Settings: one table, env then flags, documented in the README."""
+
+import re
+
+import pytest
+
+from conftest import REPO
+from daemon.errors import ConfigError
+from daemon.settings import SETTINGS, Settings
+
+
+def test_every_setting_is_in_the_readme_table():
+    readme = (REPO / "README.md").read_text()
+    documented = set(re.findall(r"^\| `(DBM_[A-Z_]+)` \|", readme, re.M))
+    assert documented == {s.env for s in SETTINGS}
+
+
+def test_defaults_are_the_contracts():
+    s = Settings.load({}, {})
+    assert (s.host, s.port, s.redis_url, s.audit_stream) == ("127.0.0.1", 8005, "embedded", "dbmanager:audit:credits")
+    assert (s.max_body_bytes, s.max_batch, s.call_timeout_s) == (1048576, 1000, 30.0)
+    assert s.database_url == "sqlite:///dbmanager.sqlite3" and s.auth_tokens_file is None
+
+
+def test_state_directory_of_systemd_is_the_default_state_dir():
+    s = Settings.load({}, {"STATE_DIRECTORY": "/var/lib/dbmanager"})
+    assert s.database_url == "sqlite:////var/lib/dbmanager/dbmanager.sqlite3"
+
+
+def test_flags_override_the_environment():
+    s = Settings.load({"port": "9001"}, {"DBM_PORT": "9000", "DBM_HOST": "::1"})
+    assert (s.port, s.host) == (9001, "::1")
+
+
+def test_token_file_name_is_looked_up_in_the_credentials_directory(tmp_path):
+    (tmp_path / "tokens").write_text("abc\n")
+    s = Settings.load({}, {"DBM_AUTH_TOKENS_FILE": "tokens", "CREDENTIALS_DIRECTORY": str(tmp_path)})
+    assert s.auth_tokens_file == tmp_path / "tokens"
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "10.0.0.1", "example.com", "::"])
+def test_non_loopback_without_tokens_is_refused(host):
+    with pytest.raises(ConfigError):
+        Settings.load({}, {"DBM_HOST": host}).check_bind_is_safe()
+
+
+def test_repr_hides_urls():
+    s = Settings.load({}, {"DBM_DATABASE_URL": "postgresql://u:secret@db/x"})
+    assert "secret" not in repr(s)
