@@ -45,6 +45,7 @@ class EmbeddedRedis:
         self.dir = (state_dir / EMBEDDED_REDIS_DIR).resolve()
         self.socket = self._socket_path()
         self._process: subprocess.Popen | None = None
+        self._adopted_pid: int | None = None
 
     @property
     def url(self) -> str:
@@ -60,6 +61,7 @@ class EmbeddedRedis:
         self.dir.mkdir(parents=True, exist_ok=True)
         if await self._answers():
             log.info("adopting the embedded Redis already running in %s", self.dir)
+            self._adopted_pid = await self._server_pid()
             return
         with contextlib.suppress(FileNotFoundError):
             self.socket.unlink()
@@ -88,6 +90,15 @@ class EmbeddedRedis:
             "",
         ])
 
+    async def _server_pid(self) -> int | None:
+        client = aioredis.Redis(unix_socket_path=str(self.socket), socket_timeout=1.0)
+        try:
+            return int((await client.info("server"))["process_id"])
+        except Exception:
+            return None
+        finally:
+            await client.aclose()
+
     async def _answers(self) -> bool:
         if not self.socket.exists():
             return False
@@ -100,17 +111,18 @@ class EmbeddedRedis:
             await client.aclose()
 
     async def stop(self) -> None:
-        client = aioredis.Redis(unix_socket_path=str(self.socket), socket_timeout=5.0)
-        with contextlib.suppress(Exception):
-            await client.shutdown(nosave=True)  # the AOF already holds every write
-        with contextlib.suppress(Exception):
-            await client.aclose()
+        """SIGTERM: Redis's own graceful shutdown (the AOF is already fsynced). Not SHUTDOWN over the
+        socket: redis-py takes the closed connection for a failure and retries for seconds."""
         if self._process is not None:
+            self._process.terminate()
             try:
                 await asyncio.to_thread(self._process.wait, 10)
             except subprocess.TimeoutExpired:
                 self._process.kill()
             self._process = None
+        elif self._adopted_pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._adopted_pid, signal.SIGTERM)
 
 
 def _die_with_parent() -> None:
