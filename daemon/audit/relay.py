@@ -27,6 +27,7 @@ class AuditRelay:
         self.stream = stream
         self.metrics = metrics
         self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
         self._task: asyncio.Task | None = None
         self.healthy = True
 
@@ -37,11 +38,14 @@ class AuditRelay:
         self._task = asyncio.create_task(self._run(), name="audit-relay")
 
     async def stop(self, flush_timeout_s: float) -> None:
-        """Stops the loop, then drains what is left while the stores answer, within the bound."""
+        """Lets the loop finish its batch and end, then drains what is left, within the bound.
+
+        The loop is asked to stop, not cancelled: a cancel landing inside a `databases` or
+        redis-py call can strand a pooled connection (and redis-py's wait_for may swallow it)."""
+        self._stopping.set()
+        self._wake.set()
         if self._task is not None:
-            while not self._task.done():  # redis-py's asyncio.wait_for can swallow a cancel on Python 3.11
-                self._task.cancel()
-                await asyncio.wait({self._task}, timeout=0.1)
+            await asyncio.wait({self._task}, timeout=flush_timeout_s)
             self._task = None
         with contextlib.suppress(Exception):
             async with asyncio.timeout(flush_timeout_s):
@@ -61,7 +65,7 @@ class AuditRelay:
 
     async def _run(self) -> None:
         delay = 0.05
-        while True:
+        while not self._stopping.is_set():
             self._wake.clear()
             try:
                 moved = await self.relay_once()
@@ -71,14 +75,18 @@ class AuditRelay:
                     log.warning("audit relay paused: %s; retrying", type(exc).__name__)
                 self.healthy = False
                 await self._count_backlog()
-                await asyncio.sleep(delay)
+                await _wait(self._stopping, delay)  # commits do not cut a back-off short
                 delay = min(delay * 2, AUDIT_RETRY_MAX_S)
                 continue
             if moved < AUDIT_BATCH:
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(AUDIT_IDLE_POLL_S):
-                        await self._wake.wait()
+                await _wait(self._wake, AUDIT_IDLE_POLL_S)
 
     async def _count_backlog(self) -> None:
         with contextlib.suppress(Exception):
             self.metrics.audit_backlog.set(await outbox.backlog(self.db))
+
+
+async def _wait(event: asyncio.Event, timeout_s: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(timeout_s):
+            await event.wait()

@@ -87,10 +87,19 @@ class Database:
         with unavailable_on_store_errors():
             await self._db.connect()
 
-    async def disconnect(self) -> None:
-        if self._db.is_connected:
-            with contextlib.suppress(Exception):
+    async def disconnect(self, timeout_s: float = 5.0) -> None:
+        """Closes the pool, waiting at most timeout_s for connections still in use; then closes
+        them anyway (asyncpg's close waits for every connection, with no bound of its own)."""
+        if not self._db.is_connected:
+            return
+        try:
+            async with asyncio.timeout(timeout_s):
                 await self._db.disconnect()
+        except Exception:
+            log.warning("the database pool did not close in %.0f s; closing its connections", timeout_s)
+            pool = getattr(self._db._backend, "_pool", None)
+            if hasattr(pool, "terminate"):
+                pool.terminate()
 
     @contextlib.asynccontextmanager
     async def session(self) -> AsyncIterator[databases.core.Connection]:
