@@ -297,3 +297,20 @@ def spawn_daemon(tmp_path: Path):
     yield spawn
     for daemon in started:
         daemon.kill()
+
+
+# ---------- methods for one test ----------
+
+@contextlib.contextmanager
+def temporary_method(func: Any, result: dict | None = None) -> Iterator[str]:
+    """Registers `func` (an `async def name(ctx, …)`) as an RPC method of in-process daemons for
+    one test, and removes it after: the public surface has no test-only methods."""
+    from daemon.rpc import dispatch
+    from daemon.rpc.registry import REGISTRY, rpc_method
+    rpc_method(result=result or {})(func)
+    dispatch.build_methods()
+    try:
+        yield func.__name__
+    finally:
+        REGISTRY.pop(func.__name__, None)
+        dispatch.build_methods()

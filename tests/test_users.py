@@ -40,3 +40,9 @@ async def test_odd_unicode_is_stored_verbatim(rpc):
 async def test_nul_in_a_string_param_is_refused_on_every_database(rpc):
     error = await rpc.error("create_user", {"email": "nul@x.io", "name": "a\u0000b"})
     assert error["code"] == -32602 and error["data"]["param"] == "name"
+
+
+async def test_name_is_at_most_255_characters(rpc):
+    error = await rpc.error("create_user", {"email": "long@x.io", "name": "n" * 256})
+    assert error["code"] == -32602 and error["data"]["param"] == "name"
+    assert (await rpc.result("create_user", {"email": "ok@x.io", "name": "n" * 255}))["name"] == "n" * 255

@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 
 from daemon.clock import now_rfc3339
 from daemon.errors import Conflict, NotFound
-from daemon.methods.types import USER_SCHEMA, Email, Metadata, UserId
+from daemon.methods.types import USER_SCHEMA, Email, Metadata, Name, UserId
 from daemon.rpc.params import Doc
 from daemon.rpc.registry import rpc_method
 from daemon.storage.database import conflict_on_duplicate
@@ -19,7 +19,7 @@ from daemon.storage.tables import balances, users
 
 @rpc_method(result=USER_SCHEMA, errors=(Conflict,))
 async def create_user(ctx, email: Email, user_id: UserId | None = None,
-                      name: Annotated[str, Doc("display name")] | None = None,
+                      name: Annotated[Name, Doc("display name, 1–255 characters")] | None = None,
                       metadata: Metadata | None = None) -> dict:
     """Creates a user with a balance of 0. The id is generated when not given."""
     row = {"id": user_id or str(uuid.uuid4()), "email": email, "name": name,

@@ -18,6 +18,7 @@ from typing import Any, Callable, Literal
 
 import orjson
 
+from daemon.constants import MAX_JSON_DEPTH
 from daemon.errors import InvalidParams
 
 _MISSING = inspect.Parameter.empty
@@ -38,6 +39,7 @@ class Range:
 @dataclasses.dataclass(frozen=True)
 class JsonSize:
     max_bytes: int
+    max_depth: int = MAX_JSON_DEPTH
 
 
 @dataclasses.dataclass(frozen=True)
@@ -187,7 +189,7 @@ def _limit_check(limit: Any, schema: dict) -> Checker:
         target.update({k: v for k, v in (("minimum", limit.min), ("maximum", limit.max)) if v is not None})
         return _skip_none(lambda name, v: _check_range(name, v, limit))
     if isinstance(limit, JsonSize):
-        target["description"] = f"at most {limit.max_bytes} bytes once serialized"
+        target["description"] = f"at most {limit.max_bytes} bytes once serialized, nested at most {limit.max_depth} levels"
         return _skip_none(lambda name, v: _check_json_size(name, v, limit))
     raise TypeError(f"unsupported limit {limit!r}")
 
@@ -215,3 +217,15 @@ def _check_json_size(name: str, value: Any, limit: JsonSize) -> None:
         raise InvalidParams(name, "must be JSON nested less deeply, with 64-bit integers") from None
     if size > limit.max_bytes:
         raise InvalidParams(name, f"must be at most {limit.max_bytes} bytes once serialized")
+    if _depth(value) > limit.max_depth:  # deeper, a response holding it could not be written
+        raise InvalidParams(name, f"must be nested at most {limit.max_depth} levels deep")
+
+
+def _depth(value: Any) -> int:
+    """How many levels of arrays and objects a parsed JSON value nests, level by level
+    (no recursion, so no recursion limit)."""
+    depth, level = 0, [value]
+    while level := [v for v in level if isinstance(v, (dict, list))]:
+        depth += 1
+        level = [child for v in level for child in (v.values() if isinstance(v, dict) else v)]
+    return depth

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import orjson
 from aiohttp import web
 
+from daemon import constants
 from daemon.auth import EVERYTHING
 from daemon.rpc import dispatch
 from daemon.services import Services
@@ -16,7 +19,8 @@ _JSON = "application/json"
 
 def make_app(services: Services) -> web.Application:
     dispatch.build_methods()
-    app = web.Application(client_max_size=services.settings.max_body_bytes)
+    app = web.Application(client_max_size=services.settings.max_body_bytes,
+                          handler_args={"keepalive_timeout": constants.HTTP_KEEPALIVE_TIMEOUT_S})
     app[SERVICES] = services
     app.router.add_post("/rpc", rpc)
     app.router.add_get("/healthz", healthz)
@@ -32,11 +36,25 @@ async def rpc(request: web.Request) -> web.Response:
         if grant is None:
             return web.Response(status=401, body=dispatch.unauthorized_body(), content_type=_JSON,
                                 headers={"WWW-Authenticate": "Bearer"})
-    body = await request.read()  # past client_max_size aiohttp answers 413
+    body = await _read_body(request, services.settings.call_timeout_s)
+    if body is None:
+        return web.Response(status=408, headers={"Connection": "close"})
     answer = await dispatch.handle(body, dispatch.Call(services, grant.allows), services.settings.max_batch)
     if answer is None:
         return web.Response(status=204)
     return web.Response(body=answer, content_type=_JSON)
+
+
+async def _read_body(request: web.Request, timeout_s: float) -> bytes | None:
+    """The body, or None when it took longer than a call may: aiohttp itself waits for a body
+    forever, so a client that stalls or trickles one would hold its request open for good."""
+    if request.content.is_eof():  # it all came with the headers (the usual case): no timer to arm
+        return await request.read()
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await request.read()  # past client_max_size aiohttp answers 413
+    except TimeoutError:
+        return None
 
 
 async def healthz(request: web.Request) -> web.Response:
