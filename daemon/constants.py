@@ -3,16 +3,24 @@
 MAX_SAFE_INTEGER = 2**53 - 1  # amounts are 0 ≤ n ≤ 2^53−1 so that every JSON client reads them exactly
 NAME_MIN_CHARS, NAME_MAX_CHARS = 1, 255  # user_id, transaction_key, …
 MAX_METADATA_BYTES = 16 * 1024  # metadata, serialized
+# how deep a JSON param (metadata) may nest: orjson writes at most 254 levels, and a response
+# wraps metadata in up to 5 more (batch, response, result, transactions, transaction)
+MAX_JSON_DEPTH = 64
 HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT = 50, 1000
 
 HEALTH_CHECK_TIMEOUT_S = 2.0
+# an idle connection, or one still sending its request line and headers, is closed after this long
+# (aiohttp's own default is an hour); above the 60 s a reverse proxy keeps idle upstream connections
+HTTP_KEEPALIVE_TIMEOUT_S = 75.0
 DB_ACQUIRE_TIMEOUT_S = 5.0
 REDIS_SOCKET_TIMEOUT_S = 5.0
 SHUTDOWN_GRACE_S = 20.0
+GC_THRESHOLDS = (50_000, 20, 20)  # gc.set_threshold once serving (Python's default: 700, 10, 10); see serve._tune_gc
 
 # The audit relay
-AUDIT_BATCH = 500  # outbox rows per XADD pipeline
+AUDIT_BATCH = 500  # outbox rows per relay batch (one Redis script call)
 AUDIT_IDLE_POLL_S = 1.0  # wake-up when nothing signalled: rows left by a crash or by another daemon
+AUDIT_VACUUM_EVERY = 100_000  # relayed rows between VACUUMs of the outbox (PostgreSQL): see outbox.vacuum
 AUDIT_RETRY_MAX_S = 5.0  # back-off ceiling while Redis is down
 AUDIT_DEDUPE_TTL_S = 7 * 24 * 3600  # how long a relayed tx_id is remembered against a re-send
 AUDIT_DEDUPE_INFIX = ":relayed:"  # stream key + this + tx_id: the marker that an entry was appended

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import logging
 import signal
 import socket
@@ -15,7 +16,7 @@ import socket
 from aiohttp import web
 
 from daemon import systemd
-from daemon.constants import SHUTDOWN_GRACE_S
+from daemon.constants import GC_THRESHOLDS, SHUTDOWN_GRACE_S
 from daemon.services import Services
 from daemon.settings import Settings
 from daemon.web.server import make_app
@@ -52,6 +53,7 @@ async def _serve(settings: Settings, inherited: socket.socket | None, stop: asyn
         await runner.setup()
         site = _site(runner, settings, inherited)
         await site.start()
+        _tune_gc()
         address = _address(site)
         print(f"dbmanager listening on {address}", flush=True)
         systemd.notify("READY=1", f"STATUS=serving on {address}")
@@ -62,6 +64,19 @@ async def _serve(settings: Settings, inherited: socket.socket | None, stop: asyn
         await runner.cleanup()  # stops accepting, then waits for in-flight requests
         systemd.notify("STATUS=draining: flushing the audit outbox")
         await services.stop()  # flushes the audit outbox, stops Redis and the pool
+
+
+def _tune_gc() -> None:
+    """Fewer, cheaper garbage collections once started. Python's default collects its youngest
+    generation every 700 net new objects, and under load thousands of calls in flight keep their
+    objects alive long enough to be promoted, so it soon runs full collections over all of them
+    and over everything built at start: under batched spends they took more than half
+    of the daemon's time while finding next to no garbage (calls make almost no cycles). Freezing
+    the start-up objects takes them out of every later collection; the higher thresholds make
+    collections rare. Memory is freed by reference counting as before."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def _site(runner: web.AppRunner, settings: Settings, inherited: socket.socket | None) -> web.BaseSite:

@@ -14,6 +14,8 @@ from daemon.audit.stream import AuditStream
 from daemon.auth import Tokens
 from daemon.constants import HEALTH_CHECK_TIMEOUT_S, SHUTDOWN_GRACE_S
 from daemon.errors import StartupError
+from daemon.methods.spend_batcher import SpendBatcher
+from daemon.rpc.deadlines import Deadlines
 from daemon.settings import Settings
 from daemon.storage import redis as redis_store
 from daemon.storage.database import Database
@@ -33,7 +35,9 @@ class Services:
     metrics: Metrics
     tokens: Tokens | None
     call_slots: asyncio.Semaphore
+    deadlines: Deadlines  # DBM_CALL_TIMEOUT_S for each call
     embedded: redis_store.EmbeddedRedis | None = None
+    spends: SpendBatcher | None = None  # PostgreSQL only: spends by group commit
 
     @classmethod
     async def start(cls, settings: Settings, *, run_relay: bool = True) -> "Services":
@@ -52,8 +56,9 @@ class Services:
         stream = AuditStream(redis, settings.audit_stream)
         relay = AuditRelay(db, stream, metrics)
         metrics.track_pool(lambda: db.in_use, settings.pool_size)
-        services = cls(settings, db, redis, stream, relay, metrics, tokens,
-                       asyncio.Semaphore(settings.max_concurrent_calls), embedded)
+        spends = SpendBatcher(db, relay.wake) if db.kind == "postgresql" else None
+        services = cls(settings, db, redis, stream, relay, metrics, tokens, asyncio.Semaphore(settings.max_concurrent_calls),
+                       Deadlines(settings.call_timeout_s), embedded, spends)
         if run_relay:
             relay.start()
         return services

@@ -82,7 +82,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_batch", "1000", "larger batches get one -32600 error", _positive_int),
     Setting("call_timeout_s", "30", "a call running longer gets -32003", _positive_float),
     Setting("pool_size", "10", "database connections in the shared pool (PostgreSQL)", _positive_int),
-    Setting("max_concurrent_calls", "256", "calls running at once across all requests; more wait their turn", _positive_int),
+    Setting("max_concurrent_calls", "1024", "calls running at once across all requests; more wait their turn", _positive_int),
     Setting("start_timeout_s", "30", "how long start-up retries the stores before giving up", _positive_float),
     Setting("log_level", "info", "debug, info, warning or error"),
 )

@@ -14,7 +14,7 @@ import logging
 
 from daemon.audit import outbox
 from daemon.audit.stream import AuditStream
-from daemon.constants import AUDIT_BATCH, AUDIT_IDLE_POLL_S, AUDIT_RETRY_MAX_S
+from daemon.constants import AUDIT_BATCH, AUDIT_IDLE_POLL_S, AUDIT_RETRY_MAX_S, AUDIT_VACUUM_EVERY
 from daemon.storage.database import Database
 from daemon.web.metrics import Metrics
 
@@ -30,6 +30,7 @@ class AuditRelay:
         self._stopping = asyncio.Event()
         self._task: asyncio.Task | None = None
         self.healthy = True
+        self._removed_since_vacuum = 0
 
     def wake(self) -> None:
         self._wake.set()
@@ -59,9 +60,16 @@ class AuditRelay:
             appended = await self.stream.append(entries)
             await outbox.remove(self.db, [int(e["tx_id"]) for e in entries])
             self.metrics.audit_relayed.inc(appended)
-        if len(entries) < AUDIT_BATCH:
-            self.metrics.audit_backlog.set(0 if not entries else await outbox.backlog(self.db))
+            await self._vacuum_now_and_then(len(entries))
+        if len(entries) < AUDIT_BATCH:  # it took every row there was: caught up
+            self.metrics.audit_backlog.set(0)
         return len(entries)
+
+    async def _vacuum_now_and_then(self, removed: int) -> None:
+        self._removed_since_vacuum += removed
+        if self._removed_since_vacuum >= AUDIT_VACUUM_EVERY:
+            self._removed_since_vacuum = 0
+            await outbox.vacuum(self.db)
 
     async def _run(self) -> None:
         delay = 0.05

@@ -1,6 +1,8 @@
 """The credit ledger: balances, spends, top-ups, grants, refunds and their history.
 
-Every write runs in `_write`: one transaction that locks the user's balance row (FOR UPDATE on
+Spends on PostgreSQL are grouped, many calls to one statement and one commit, by
+`spend_batcher.py` (its docstring explains how the same rules hold there). Every other write runs
+in `_write`: one transaction that locks the user's balance row (FOR UPDATE on
 PostgreSQL; BEGIN IMMEDIATE on SQLite), replays a known `transaction_key`, applies the change,
 appends the immutable ledger row and its audit outbox row, and commits them together. Holding
 the row lock from the check to the write is what keeps a balance from ever going below zero and
@@ -47,12 +49,15 @@ async def spend_credits(ctx, user_id: UserId, cost: Amount,
     """Spends `cost` credits; fails with 1001 and changes nothing when the balance is short."""
     if cost == 0:  # records nothing, by the contract
         return await get_credits(ctx, user_id)
+    request = {"cost": cost, "metadata": metadata}
+    if ctx.spends is not None:  # PostgreSQL: by group commit, see spend_batcher.py
+        return await ctx.spends.spend(user_id, cost, metadata or {}, transaction_key, _request_hash("USAGE", request))
 
     async def plan(conn: Any, balance: int) -> tuple[int, dict, int | None]:
         if balance < cost:
             raise InsufficientBalance(user_id, balance, cost)
         return -cost, metadata or {}, None
-    return await _write(ctx, user_id, transaction_key, "USAGE", {"cost": cost, "metadata": metadata}, plan)
+    return await _write(ctx, user_id, transaction_key, "USAGE", request, plan)
 
 
 @rpc_method(result=BALANCE_SCHEMA, errors=(NotFound, Conflict))
@@ -168,8 +173,12 @@ async def _replay(conn: Any, user_id: str, key: str, request_hash: str) -> int |
     if prior is None:
         return None
     if prior[0] != request_hash:
-        raise Conflict({"transaction_key": key, "reason": "this transaction_key was used with other params"})
+        raise reused_key(key)
     return prior[1]
+
+
+def reused_key(key: str) -> Conflict:
+    return Conflict({"transaction_key": key, "reason": "this transaction_key was used with other params"})
 
 
 async def _refundable(conn: Any, user_id: str, spend_key: str) -> tuple[int, int]:

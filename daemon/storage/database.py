@@ -27,22 +27,29 @@ from daemon.errors import Conflict, Unavailable
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_S = 10.0
+SQLITE_BEGIN_SLICE_MS = 50  # BEGIN IMMEDIATE waits for another process's writer in slices this long
 
 # Errors that mean the server is gone or refusing, as opposed to a bug in a query.
 _UNREACHABLE = (
     OSError,
     TimeoutError,
     asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
     asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, cannot connect now
     asyncpg.exceptions.InsufficientResourcesError,  # too many connections, disk full
 )
 _SQLITE_UNREACHABLE = ("locked", "unable to open", "disk i/o", "readonly", "busy")
+# asyncpg's InterfaceError is also "too many query arguments" or a value it cannot encode, and
+# its InternalClientError a bug of its own: not outages (-32002 tells a client to retry forever).
+# Only these words are: the connection went away under the call ("cannot switch to state": the
+# server's FATAL "terminating connection" came in, and the socket's close is still on its way).
+_ASYNCPG_UNREACHABLE = ("connection is closed", "pool is closing", "pool is closed", "cannot switch to state")
 
 
 def is_unreachable(exc: BaseException) -> bool:
     if isinstance(exc, sqlite3.OperationalError):
         return any(word in str(exc).lower() for word in _SQLITE_UNREACHABLE)
+    if isinstance(exc, (asyncpg.InterfaceError, asyncpg.InternalClientError)):
+        return any(words in str(exc) for words in _ASYNCPG_UNREACHABLE)
     return isinstance(exc, _UNREACHABLE)
 
 
@@ -79,7 +86,8 @@ class Database:
         if self.kind == "sqlite":
             return {"timeout": SQLITE_BUSY_TIMEOUT_S}
         # statement_cache_size stays on: the ledger's statements repeat and asyncpg prepares them
-        return {"min_size": 1, "max_size": self.pool_size, "command_timeout": 30, "timeout": DB_ACQUIRE_TIMEOUT_S}
+        return {"min_size": 1, "max_size": self.pool_size, "command_timeout": 30, "timeout": DB_ACQUIRE_TIMEOUT_S,
+                "reset": _no_session_state}
 
     async def connect(self) -> None:
         if self.kind == "sqlite":
@@ -117,7 +125,7 @@ class Database:
                 yield conn
             return
         async with self._sqlite_writer, self.session() as conn:
-            await conn.execute("BEGIN IMMEDIATE")
+            await _begin_immediate(conn)
             try:
                 yield conn
             except BaseException:
@@ -143,6 +151,30 @@ class Database:
     async def ping(self) -> None:
         async with self.session() as conn:
             await conn.fetch_val("SELECT 1")
+
+
+async def _begin_immediate(conn: databases.core.Connection) -> None:
+    """BEGIN IMMEDIATE, waiting up to the busy timeout for another process's writer, in short
+    slices: a cancelled call (its -32003 timeout) cannot interrupt SQLite's own busy wait, so
+    one long wait would hold the call, and this daemon's writer lock, for all of it."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SQLITE_BUSY_TIMEOUT_S
+    await conn.execute(f"PRAGMA busy_timeout = {SQLITE_BEGIN_SLICE_MS}")
+    while True:
+        try:
+            await conn.execute("BEGIN IMMEDIATE")
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or loop.time() >= deadline:
+                raise
+    # the rest of the transaction waits as before (a COMMIT outside WAL mode may have to)
+    await conn.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+
+
+async def _no_session_state(conn: asyncpg.Connection) -> None:
+    """asyncpg's reset for a connection going back to the pool. Its default sends a query on
+    every release (unlock session advisory locks, close cursors, UNLISTEN, RESET ALL) to undo
+    session state this daemon never makes; an open transaction is rolled back before this runs."""
 
 
 def _driver_url(url: str) -> str:

@@ -24,10 +24,14 @@ class Metrics:
                                      registry=self.registry)
         self.pool_in_use = Gauge("dbmanager_db_pool_in_use", "database connections in use", registry=self.registry)
         self.pool_size = Gauge("dbmanager_db_pool_size", "database connections in the pool", registry=self.registry)
+        self._by_method: dict[str, tuple[Counter, Histogram]] = {}
 
     def observe_call(self, method: str, outcome: Any, seconds: float) -> None:
-        self.calls.labels(method).inc()
-        self.latency.labels(method).observe(seconds)
+        children = self._by_method.get(method)
+        if children is None:  # labels() takes a lock and builds a key on every call: once per method
+            children = self._by_method[method] = (self.calls.labels(method), self.latency.labels(method))
+        children[0].inc()
+        children[1].observe(seconds)
         if isinstance(outcome, Left):
             self.errors.labels(method, str(outcome._error.code)).inc()
 
