@@ -113,8 +113,8 @@ async def get_transaction_history(
     query = select(transactions).where(transactions.c.user_id == user_id)
     if before is not None:
         query = query.where(transactions.c.id < before)
-    if types:
-        query = query.where(transactions.c.type.in_(types))
+    if types:  # deduplicated: a long repeated list must not become thousands of query arguments
+        query = query.where(transactions.c.type.in_(sorted(set(types))))
     query = query.order_by(transactions.c.id.desc()).limit(limit + 1)
     async with ctx.db.session() as conn:
         await _balance(conn, user_id)  # 1002 for an unknown user
