@@ -23,7 +23,7 @@ AUDIT_IDLE_POLL_S = 1.0  # wake-up when nothing signalled: rows left by a crash 
 AUDIT_VACUUM_EVERY = 100_000  # relayed rows between VACUUMs of the outbox (PostgreSQL): see outbox.vacuum
 AUDIT_RETRY_MAX_S = 5.0  # back-off ceiling while Redis is down
 AUDIT_DEDUPE_TTL_S = 7 * 24 * 3600  # how long a relayed tx_id is remembered against a re-send
-AUDIT_DEDUPE_INFIX = ":relayed:"  # stream key + this + tx_id: the marker that an entry was appended
+AUDIT_DEDUPE_INFIX = ":relayed:"  # stream key + this + tx_id:row digest: the marker that an entry was appended
 
 EMBEDDED_REDIS_SOCKET = "redis.sock"
 EMBEDDED_REDIS_DIR = "redis"

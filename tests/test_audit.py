@@ -136,3 +136,22 @@ async def test_verify_passes_then_fails_on_a_deleted_and_a_duplicated_entry(rpc,
     report = capsys.readouterr().out
     assert f"missing from the stream: tx_id {second['tx_id']} (lost)" in report
     assert f"duplicated in the stream: tx_id {first['tx_id']} appears 2 times" in report
+
+
+async def test_a_reused_tx_id_of_another_row_is_not_taken_for_a_re_send(rpc, stream_key):
+    """A database restored from a backup hands out old ids again: those are new rows."""
+    await rpc.result("create_user", {"email": "r@x.io", "user_id": "r"})
+    await rpc.result("top_up_credits", ["r", 10])
+    first, = await wait_for_entries(REDIS_URL, stream_key, 1)
+    stream = AuditStream(rpc.services.redis, stream_key)
+    assert await stream.append([{**first, "transaction_key": "another-row"}]) == 1
+    assert await stream.append([first]) == 0
+
+
+async def test_metadata_left_out_and_empty_are_one_request(rpc):
+    await rpc.result("create_user", {"email": "m@x.io", "user_id": "m"})
+    await rpc.result("top_up_credits", {"user_id": "m", "amount": 9, "transaction_key": "t"})
+    assert await rpc.result("top_up_credits", {"user_id": "m", "amount": 9, "transaction_key": "t", "metadata": {}}) == 9
+    await rpc.result("spend_credits", {"user_id": "m", "cost": 2, "transaction_key": "s", "metadata": {}})
+    assert await rpc.result("spend_credits", {"user_id": "m", "cost": 2, "transaction_key": "s"}) == 7
+    assert await rpc.result("get_credits", ["m"]) == 7

@@ -46,7 +46,11 @@ class AuditRelay:
         self._stopping.set()
         self._wake.set()
         if self._task is not None:
-            await asyncio.wait({self._task}, timeout=flush_timeout_s)
+            done, _ = await asyncio.wait({self._task}, timeout=flush_timeout_s)
+            if not done:  # stuck past the bound (a store hanging): give up on it, and on the drain
+                self._task.cancel()
+                self._task = None
+                return
             self._task = None
         with contextlib.suppress(Exception):
             async with asyncio.timeout(flush_timeout_s):
@@ -58,6 +62,8 @@ class AuditRelay:
         entries = await outbox.pending(self.db, AUDIT_BATCH)
         if entries:
             appended = await self.stream.append(entries)
+            if appended < len(entries):  # after a crash or beside another relay: expected, and worth seeing
+                log.info("audit relay: %d of %d entries were already in the stream", len(entries) - appended, len(entries))
             await outbox.remove(self.db, [int(e["tx_id"]) for e in entries])
             self.metrics.audit_relayed.inc(appended)
             await self._vacuum_now_and_then(len(entries))

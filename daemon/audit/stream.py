@@ -2,14 +2,18 @@
 
 Exactly once: the relay deletes an outbox row only after its entry is in the stream, so a crash,
 a lost reply or a second daemon can send an entry again. The append is therefore a Lua script
-that sets a marker key `<stream>:relayed:<tx_id>` with SET NX and appends only when the marker
-was new, atomically in Redis (one script call carries a whole batch, entry by entry). A re-send
+that sets a marker key `<stream>:relayed:<tx_id>:<digest of user_id and transaction_key>` with
+SET NX and appends only when the marker was new, atomically in Redis (one script call carries a whole batch, entry by entry). A re-send
 finds the marker and appends nothing. Markers expire after AUDIT_DEDUPE_TTL_S, far longer than
 any re-send window (an outbox row outlives its append only until the relay's next delete succeeds).
+The digest makes the marker name the ledger row, not only its id: a database restored from a
+backup, or made anew beside the same Redis, hands out old ids again, and those rows must not be
+taken for re-sends.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, AsyncIterator
 
 import orjson
@@ -45,11 +49,12 @@ class AuditStream:
         if not entries:
             return 0
         fields = orjson.dumps([[x for pair in e.items() for x in pair] for e in entries])
-        markers = [self.marker(e["tx_id"]) for e in entries]
+        markers = [self.marker(e) for e in entries]
         return await self._append_once(keys=[self.key, *markers], args=[AUDIT_DEDUPE_TTL_S, fields])
 
-    def marker(self, tx_id: str) -> str:
-        return f"{self.key}{AUDIT_DEDUPE_INFIX}{tx_id}"
+    def marker(self, entry: dict[str, str]) -> str:
+        row = hashlib.blake2b(f"{entry['user_id']}\0{entry['transaction_key']}".encode(), digest_size=8).hexdigest()
+        return f"{self.key}{AUDIT_DEDUPE_INFIX}{entry['tx_id']}:{row}"
 
     async def entries(self, start: str = "-", chunk: int = 1000) -> AsyncIterator[tuple[str, dict[str, str]]]:
         """Every entry from `start` on, oldest first, read in chunks."""

@@ -49,7 +49,7 @@ async def spend_credits(ctx, user_id: UserId, cost: Amount,
     """Spends `cost` credits; fails with 1001 and changes nothing when the balance is short."""
     if cost == 0:  # records nothing, by the contract
         return await get_credits(ctx, user_id)
-    request = {"cost": cost, "metadata": metadata}
+    request = {"cost": cost, "metadata": metadata or {}}  # left out and {} store the same: one request
     if ctx.spends is not None:  # PostgreSQL: by group commit, see spend_batcher.py
         return await ctx.spends.spend(user_id, cost, metadata or {}, transaction_key, _request_hash("USAGE", request))
 
@@ -64,7 +64,7 @@ async def spend_credits(ctx, user_id: UserId, cost: Amount,
 async def top_up_credits(ctx, user_id: UserId, amount: PositiveAmount, metadata: Metadata | None = None,
                          transaction_key: TransactionKey | None = None) -> int:
     """Adds `amount` credits bought by the user."""
-    return await _write(ctx, user_id, transaction_key, "TOP_UP", {"amount": amount, "metadata": metadata},
+    return await _write(ctx, user_id, transaction_key, "TOP_UP", {"amount": amount, "metadata": metadata or {}},
                         _credit(amount, metadata or {}))
 
 

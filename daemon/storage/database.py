@@ -136,11 +136,14 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def _slot(self) -> AsyncIterator[None]:
-        try:
-            async with asyncio.timeout(DB_ACQUIRE_TIMEOUT_S):
-                await self._slots.acquire()
-        except TimeoutError:
-            raise Unavailable() from None
+        if self._slots.locked():  # only a wait needs a timer: arming one per session costs on the hot path
+            try:
+                async with asyncio.timeout(DB_ACQUIRE_TIMEOUT_S):
+                    await self._slots.acquire()
+            except TimeoutError:
+                raise Unavailable() from None
+        else:
+            await self._slots.acquire()  # a free slot: returns at once
         self.in_use += 1
         try:
             yield
