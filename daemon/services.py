@@ -46,12 +46,7 @@ class Services:
         db = Database(settings.database_url, settings.pool_size)
         await _retry("database", settings.start_timeout_s, db.connect, db.ping)
         await migrate(db)
-        embedded, url = None, settings.redis_url
-        if url == "embedded":
-            embedded = redis_store.EmbeddedRedis(settings.state_dir)
-            await embedded.start()
-            url = embedded.url
-        redis = redis_store.connect(url)
+        redis, embedded = await redis_store.open_redis(settings.redis_url, settings.state_dir)
         await _retry("redis", settings.start_timeout_s, redis.ping)
         stream = AuditStream(redis, settings.audit_stream)
         relay = AuditRelay(db, stream, metrics)

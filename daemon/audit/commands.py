@@ -131,16 +131,11 @@ class _stream:
         self.embedded = None
 
     async def __aenter__(self) -> AuditStream:
-        url = self.settings.redis_url
-        if url == "embedded":
-            self.embedded = redis_store.EmbeddedRedis(self.settings.state_dir)
-            await self.embedded.start()
-            url = self.embedded.url
-        self.redis = redis_store.connect(url)
+        self.redis, self.embedded = await redis_store.open_redis(self.settings.redis_url, self.settings.state_dir)
         return AuditStream(self.redis, self.settings.audit_stream)
 
     async def __aexit__(self, *exc: Any) -> None:
         await self.redis.aclose()
-        if self.embedded is not None and self.embedded._process is not None:
+        if self.embedded is not None and self.embedded.started_here:
             await self.embedded.stop()  # only a server this command started; never the daemon's
 

@@ -117,8 +117,9 @@ async def get_transaction_history(
         query = query.where(transactions.c.type.in_(sorted(set(types))))
     query = query.order_by(transactions.c.id.desc()).limit(limit + 1)
     async with ctx.db.session() as conn:
-        await _balance(conn, user_id)  # 1002 for an unknown user
         rows = await conn.fetch_all(query)
+        if not rows:
+            await _balance(conn, user_id)  # 1002 for an unknown user; a user with rows exists
     page = [transaction_view(row._mapping) for row in rows[:limit]]
     return {"transactions": page, "next_cursor": page[-1]["id"] if len(rows) > limit else None}
 

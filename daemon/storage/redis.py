@@ -40,12 +40,27 @@ def connect(url: str) -> aioredis.Redis:
     )
 
 
+async def open_redis(url: str, state_dir: Path) -> tuple[aioredis.Redis, "EmbeddedRedis | None"]:
+    """A client for DBM_REDIS_URL; for `embedded`, the embedded server is started (or adopted) first."""
+    embedded = None
+    if url == "embedded":
+        embedded = EmbeddedRedis(state_dir)
+        await embedded.start()
+        url = embedded.url
+    return connect(url), embedded
+
+
 class EmbeddedRedis:
     def __init__(self, state_dir: Path):
         self.dir = (state_dir / EMBEDDED_REDIS_DIR).resolve()
         self.socket = self._socket_path()
         self._process: subprocess.Popen | None = None
         self._adopted_pid: int | None = None
+
+    @property
+    def started_here(self) -> bool:
+        """False when start() adopted a server that was already running."""
+        return self._process is not None
 
     @property
     def url(self) -> str:
