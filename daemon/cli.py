@@ -8,6 +8,7 @@ import sys
 from typing import Sequence
 
 from daemon import logs
+from daemon.constants import AUDIT_RECLAIM_IDLE_MS
 from daemon.errors import ConfigError, StartupError
 from daemon.settings import SETTINGS, Settings
 
@@ -69,8 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     tail.add_argument("--follow", action="store_true", help="keep printing new entries")
     tail.add_argument("--group", help="read as this consumer group: acknowledge, and reclaim stuck entries")
     tail.add_argument("--consumer", help="consumer name within --group (default dbmanager-cli)")
-    tail.add_argument("--min-idle-ms", type=int, default=60_000,
-                      help="with --group: reclaim entries another consumer left unacknowledged this long (default 60000)")
+    tail.add_argument("--min-idle-ms", type=int, default=AUDIT_RECLAIM_IDLE_MS,
+                      help="with --group: reclaim entries another consumer left unacknowledged this long "
+                           f"(default {AUDIT_RECLAIM_IDLE_MS})")
     _with_settings(audit_commands.add_parser("verify", help="compare the ledger with the audit stream; exit 1 on any difference"))
     return parser
 

@@ -25,5 +25,7 @@ AUDIT_RETRY_MAX_S = 5.0  # back-off ceiling while Redis is down
 AUDIT_DEDUPE_TTL_S = 7 * 24 * 3600  # how long a relayed tx_id is remembered against a re-send
 AUDIT_DEDUPE_INFIX = ":relayed:"  # stream key + this + tx_id:row digest: the marker that an entry was appended
 
+AUDIT_RECLAIM_IDLE_MS = 60_000  # audit tail --group: reclaim entries another consumer left unacknowledged this long
+
 EMBEDDED_REDIS_SOCKET = "redis.sock"
 EMBEDDED_REDIS_DIR = "redis"

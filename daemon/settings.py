@@ -110,7 +110,7 @@ class Settings:
 
     @property
     def database_kind(self) -> str:
-        return "sqlite" if self.database_url.startswith("sqlite") else "postgresql"
+        return database_kind(self.database_url)
 
     @classmethod
     def load(cls, flags: Mapping[str, str | None] | None = None,
@@ -133,6 +133,10 @@ class Settings:
         if self.auth_tokens_file is None and not _is_loopback(self.host):
             raise ConfigError(f"DBM_HOST={self.host!r} is not a loopback address and DBM_AUTH_TOKENS_FILE is unset: "
                               "refusing to serve an open ledger on the network")
+
+
+def database_kind(url: str) -> str:
+    return "sqlite" if url.startswith("sqlite") else "postgresql"
 
 
 def _resolve(setting: Setting, flag: str | None, environ: Mapping[str, str]) -> Any:

@@ -19,7 +19,7 @@ from typing import Iterator
 import asyncpg
 import pytest
 
-from conftest import free_port, make_settings, running
+from conftest import _pg_reset, free_port, make_settings, running
 from daemon.audit.commands import verify
 from daemon.storage.database import is_unreachable
 
@@ -93,16 +93,8 @@ def postgres_cluster() -> Iterator[PrivatePostgres]:
 def private_pg(postgres_cluster: PrivatePostgres) -> PrivatePostgres:
     if not postgres_cluster.running():
         postgres_cluster.start()
-    asyncio.run(_reset(postgres_cluster.url))
+    asyncio.run(_pg_reset(postgres_cluster.url))
     return postgres_cluster
-
-
-async def _reset(url: str) -> None:
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-    finally:
-        await conn.close()
 
 
 # ---------- load, and what it must leave behind ----------

@@ -12,17 +12,17 @@ from redis.exceptions import ResponseError
 from sqlalchemy import select
 
 from daemon.audit.stream import AuditStream, as_json_line
+from daemon.constants import AUDIT_RECLAIM_IDLE_MS
 from daemon.settings import Settings
 from daemon.storage import redis as redis_store
 from daemon.storage.database import Database
 from daemon.storage.tables import audit_outbox, transactions
 
 BLOCK_MS = 2000  # below redis-py's socket timeout, so a blocking read is never cut off as a failure
-RECLAIM_IDLE_MS = 60_000  # default: an entry delivered this long ago and never acknowledged is reclaimed
 
 
 async def tail(settings: Settings, follow: bool, group: str | None, consumer: str | None,
-               min_idle_ms: int = RECLAIM_IDLE_MS, out: TextIO | None = None) -> None:
+               min_idle_ms: int = AUDIT_RECLAIM_IDLE_MS, out: TextIO | None = None) -> None:
     out = out or sys.stdout
     async with _stream(settings) as stream:
         if group:
@@ -69,14 +69,11 @@ async def _tail_group(stream: AuditStream, group: str, consumer: str, follow: bo
 
 async def _deliver(r: aioredis.Redis, key: str, group: str, out: TextIO, got: Any) -> None:
     for _, batch in got or []:
-        ids = []
         for entry_id, fields in batch:
-            if fields is None:  # deleted from the stream while pending
-                ids.append(entry_id)
-                continue
-            _print(out, entry_id, fields)
-            ids.append(entry_id)
+            if fields is not None:  # None: deleted from the stream while pending; acknowledged all the same
+                _print(out, entry_id, fields)
         out.flush()
+        ids = [entry_id for entry_id, _ in batch]
         if ids:
             await r.xack(key, group, *ids)
 

@@ -1,6 +1,6 @@
 """Param and result types shared by the domain modules: the limits of API.md, written once."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from daemon.constants import MAX_METADATA_BYTES, MAX_SAFE_INTEGER, NAME_MAX_CHARS, NAME_MIN_CHARS
 from daemon.rpc.params import Doc, JsonSize, Len, Range
@@ -33,7 +33,7 @@ TRANSACTION_SCHEMA = {
         "id": {"type": "string"},
         "transaction_key": {"type": "string"},
         "user_id": {"type": "string"},
-        "type": {"type": "string", "enum": ["USAGE", "TOP_UP", "GRANT", "REFUND"]},
+        "type": {"type": "string", "enum": list(get_args(TransactionType))},
         "amount": {"type": "integer", "description": "signed: a spend is negative"},
         "running_balance": {"type": "integer"},
         "metadata": {"type": "object"},

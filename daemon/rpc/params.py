@@ -121,7 +121,7 @@ def _base(annotation: Any) -> tuple[Checker, dict]:
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if origin in (typing.Union, types.UnionType) and type(None) in args:
         inner = [a for a in args if a is not type(None)]
-        (inner_check, inner_schema), = [_compile(inner[0])[:2]]
+        inner_check, inner_schema, _ = _compile(inner[0])
         return _nullable(inner_check), {"oneOf": [inner_schema, {"type": "null"}]}
     if origin is Literal:
         allowed = set(args)

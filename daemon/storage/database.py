@@ -23,6 +23,7 @@ import databases
 
 from daemon.constants import DB_ACQUIRE_TIMEOUT_S
 from daemon.errors import Conflict, Unavailable
+from daemon.settings import database_kind
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ def conflict_on_duplicate(data: dict) -> Any:
 class Database:
     def __init__(self, url: str, pool_size: int):
         self.url = url
-        self.kind = "sqlite" if url.startswith("sqlite") else "postgresql"
+        self.kind = database_kind(url)
         self.pool_size = pool_size
         self._db = databases.Database(_driver_url(url), **self._options())
         self._slots = asyncio.Semaphore(pool_size)

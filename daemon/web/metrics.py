@@ -6,7 +6,6 @@ from typing import Any, Callable
 
 from oslash.either import Left
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client import CONTENT_TYPE_LATEST  # noqa: F401  (re-exported for the route)
 
 
 class Metrics:

@@ -6,12 +6,12 @@ import asyncio
 
 import orjson
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from daemon import constants
 from daemon.auth import EVERYTHING
 from daemon.rpc import dispatch
 from daemon.services import Services
-from daemon.web.metrics import CONTENT_TYPE_LATEST
 
 SERVICES = web.AppKey("services", Services)
 _JSON = "application/json"
