@@ -37,7 +37,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "migrate":
         from daemon.storage.migrate_command import migrate_command
         applied = _run_loop(migrate_command(settings))
-        print(f"applied migrations: {applied or 'none pending'}")
+        print("\n".join(f"applied migration {a}" for a in applied) if applied else "no migrations pending")
         return 0
     if args.command == "check":
         from daemon.check import check

@@ -13,15 +13,24 @@ HEALTH_CHECK_TIMEOUT_S = 2.0
 # (aiohttp's own default is an hour); above the 60 s a reverse proxy keeps idle upstream connections
 HTTP_KEEPALIVE_TIMEOUT_S = 75.0
 DB_ACQUIRE_TIMEOUT_S = 5.0
+SQLITE_BUSY_TIMEOUT_S = 10.0  # a SQLite writer waits this long for another process's writer
+SQLITE_BEGIN_SLICE_MS = 50  # … in slices this long, so that a call's timeout can interrupt it
 REDIS_SOCKET_TIMEOUT_S = 5.0
 SHUTDOWN_GRACE_S = 20.0
 GC_THRESHOLDS = (50_000, 20, 20)  # gc.set_threshold once serving (Python's default: 700, 10, 10); see serve._tune_gc
+
+# Spends by group commit (PostgreSQL): see domains/credits/batcher.py
+SPEND_GROUP_MAX = 500  # spends per statement
+SPEND_LANES = 2  # groups at the database at once, each holding one pooled connection
+
+# Start-up: each store is retried with back-off this long at first, doubling up to the ceiling
+START_RETRY_FIRST_S, START_RETRY_MAX_S = 0.2, 5.0
 
 # The audit relay
 AUDIT_BATCH = 500  # outbox rows per relay batch (one Redis script call)
 AUDIT_IDLE_POLL_S = 1.0  # wake-up when nothing signalled: rows left by a crash or by another daemon
 AUDIT_VACUUM_EVERY = 100_000  # relayed rows between VACUUMs of the outbox (PostgreSQL): see outbox.vacuum
-AUDIT_RETRY_MAX_S = 5.0  # back-off ceiling while Redis is down
+AUDIT_RETRY_FIRST_S, AUDIT_RETRY_MAX_S = 0.05, 5.0  # back-off while a store is down: first, ceiling
 AUDIT_DEDUPE_TTL_S = 7 * 24 * 3600  # how long a relayed tx_id is remembered against a re-send
 AUDIT_DEDUPE_INFIX = ":relayed:"  # stream key + this + tx_id:row digest: the marker that an entry was appended
 

@@ -40,6 +40,7 @@ def configure(level: str = "info") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # one line per call is ours
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # we log each migration applied ourselves
     for name in ("databases", "aiosqlite", "asyncpg"):  # their debug lines show SQL arguments: param values
         logging.getLogger(name).setLevel(max(logging.INFO, root.level))
 

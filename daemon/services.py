@@ -1,25 +1,28 @@
-"""The daemon's long-lived parts, started and stopped in order: database, Redis, audit relay."""
+"""The daemon's long-lived parts, started and stopped in order: database, Redis, audit relay,
+then each domain's own state. `Services` is what methods see as their `ctx` (daemon.context)."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import logging
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Sequence
 
 import redis.asyncio as aioredis
 
 from daemon.audit.relay import AuditRelay
 from daemon.audit.stream import AuditStream
 from daemon.auth import Tokens
-from daemon.constants import HEALTH_CHECK_TIMEOUT_S, SHUTDOWN_GRACE_S
+from daemon.constants import HEALTH_CHECK_TIMEOUT_S, SHUTDOWN_GRACE_S, START_RETRY_FIRST_S, START_RETRY_MAX_S
+from daemon.context import State
+from daemon.domains import DOMAINS
 from daemon.errors import StartupError
-from daemon.methods.spend_batcher import SpendBatcher
 from daemon.rpc.deadlines import Deadlines
+from daemon.rpc.registry import Domain, Registry
 from daemon.settings import Settings
 from daemon.storage import redis as redis_store
 from daemon.storage.database import Database
-from daemon.storage.migrations import migrate
+from daemon.storage.migrate import upgrade
 from daemon.web.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -28,6 +31,7 @@ log = logging.getLogger(__name__)
 @dataclasses.dataclass
 class Services:
     settings: Settings
+    registry: Registry  # the methods this daemon serves
     db: Database
     redis: aioredis.Redis
     stream: AuditStream
@@ -37,23 +41,27 @@ class Services:
     call_slots: asyncio.Semaphore
     deadlines: Deadlines  # DBM_CALL_TIMEOUT_S for each call
     embedded: redis_store.EmbeddedRedis | None = None
-    spends: SpendBatcher | None = None  # PostgreSQL only: spends by group commit
+    state: State = dataclasses.field(default_factory=State)  # the domains' own (daemon.context)
 
     @classmethod
-    async def start(cls, settings: Settings, *, run_relay: bool = True) -> "Services":
+    async def start(cls, settings: Settings, *, domains: Sequence[Domain] = DOMAINS,
+                    run_relay: bool = True) -> Services:
         tokens = Tokens.load(settings.auth_tokens_file) if settings.auth_tokens_file else None
         metrics = Metrics()
-        db = Database(settings.database_url, settings.pool_size)
+        db = Database(settings.database_url, settings.pool_size, settings.call_timeout_s)
         await _retry("database", settings.start_timeout_s, db.connect, db.ping)
-        await migrate(db)
+        for applied in await upgrade(settings.database_url):
+            log.info("applied migration %s", applied)
         redis, embedded = await redis_store.open_redis(settings.redis_url, settings.state_dir)
         await _retry("redis", settings.start_timeout_s, redis.ping)
         stream = AuditStream(redis, settings.audit_stream)
         relay = AuditRelay(db, stream, metrics)
         metrics.track_pool(lambda: db.in_use, settings.pool_size)
-        spends = SpendBatcher(db, relay.wake) if db.kind == "postgresql" else None
-        services = cls(settings, db, redis, stream, relay, metrics, tokens, asyncio.Semaphore(settings.max_concurrent_calls),
-                       Deadlines(settings.call_timeout_s), embedded, spends)
+        services = cls(settings, Registry(domains).for_dialect(db.kind), db, redis, stream, relay, metrics, tokens,
+                       asyncio.Semaphore(settings.max_concurrent_calls), Deadlines(settings.call_timeout_s), embedded)
+        for domain in services.registry.domains:
+            if domain.start is not None:
+                await domain.start(services)
         if run_relay:
             relay.start()
         return services
@@ -66,6 +74,9 @@ class Services:
         return {"database": "ok" if db_ok else "unavailable", "redis": "ok" if redis_ok else "unavailable"}
 
     async def stop(self) -> None:
+        for domain in reversed(self.registry.domains):
+            if domain.stop is not None:
+                await domain.stop(self)
         await self.relay.stop(flush_timeout_s=SHUTDOWN_GRACE_S / 2)
         await self.redis.aclose()
         if self.embedded is not None:
@@ -86,7 +97,7 @@ async def _retry(store: str, timeout_s: float, *steps: Callable[[], Awaitable[ob
     """Runs the steps until they all succeed, with backoff, for at most timeout_s: a daemon must
     not die because its store came up a second later."""
     loop = asyncio.get_running_loop()
-    deadline, delay, attempt = loop.time() + timeout_s, 0.2, 1
+    deadline, delay, attempt = loop.time() + timeout_s, START_RETRY_FIRST_S, 1
     while True:
         try:
             for step in steps:
@@ -97,4 +108,4 @@ async def _retry(store: str, timeout_s: float, *steps: Callable[[], Awaitable[ob
                 raise StartupError(f"the {store} did not answer within {timeout_s:g} s ({type(exc).__name__})") from None
             log.warning("the %s is not answering (try %d, %s); retrying in %.1f s", store, attempt, type(exc).__name__, delay)
             await asyncio.sleep(delay)
-            delay, attempt = min(delay * 2, 5.0), attempt + 1
+            delay, attempt = min(delay * 2, START_RETRY_MAX_S), attempt + 1

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import daemon_env, make_settings, running
+from tests.support import daemon_env, make_settings, running
 from daemon.auth import Tokens
 from daemon.errors import ConfigError
 

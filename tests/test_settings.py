@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from conftest import REPO
+from tests.support import REPO
 from daemon.errors import ConfigError
 from daemon.settings import SETTINGS, Settings
 

@@ -16,7 +16,8 @@ from daemon.constants import AUDIT_RECLAIM_IDLE_MS
 from daemon.settings import Settings
 from daemon.storage import redis as redis_store
 from daemon.storage.database import Database
-from daemon.storage.tables import audit_outbox, transactions
+from daemon.audit.tables import audit_outbox
+from daemon.domains.credits.tables import transactions
 
 BLOCK_MS = 2000  # below redis-py's socket timeout, so a blocking read is never cut off as a failure
 
@@ -85,7 +86,7 @@ def _print(out: TextIO, entry_id: str, fields: dict) -> None:
 async def verify(settings: Settings, out: TextIO | None = None) -> bool:
     """True when every ledger transaction is in the stream exactly once and nothing else is."""
     out = out or sys.stdout
-    db = Database(settings.database_url, 2)
+    db = Database(settings.database_url, 2, settings.call_timeout_s)
     await db.connect()
     try:
         async with db.session() as conn:

@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from daemon.storage.database import Database
-from daemon.storage.tables import audit_outbox, transactions
+from daemon.audit.tables import audit_outbox
+from daemon.domains.credits.tables import transactions
 
 
 async def enqueue(conn: Any, tx_id: int) -> None:

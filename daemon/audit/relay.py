@@ -14,7 +14,7 @@ import logging
 
 from daemon.audit import outbox
 from daemon.audit.stream import AuditStream
-from daemon.constants import AUDIT_BATCH, AUDIT_IDLE_POLL_S, AUDIT_RETRY_MAX_S, AUDIT_VACUUM_EVERY
+from daemon.constants import AUDIT_BATCH, AUDIT_IDLE_POLL_S, AUDIT_RETRY_FIRST_S, AUDIT_RETRY_MAX_S, AUDIT_VACUUM_EVERY
 from daemon.storage.database import Database
 from daemon.web.metrics import Metrics
 
@@ -78,12 +78,12 @@ class AuditRelay:
             await outbox.vacuum(self.db)
 
     async def _run(self) -> None:
-        delay = 0.05
+        delay = AUDIT_RETRY_FIRST_S
         while not self._stopping.is_set():
             self._wake.clear()
             try:
                 moved = await self.relay_once()
-                self.healthy, delay = True, 0.05
+                self.healthy, delay = True, AUDIT_RETRY_FIRST_S
             except Exception as exc:
                 if self.healthy:
                     log.warning("audit relay paused: %s; retrying", type(exc).__name__)

@@ -1,18 +1,20 @@
-"""The OpenRPC 1.3 document, generated from the registry: the same specs that validate params."""
+"""The OpenRPC 1.3 document, generated from the registry: the same specs that validate params,
+and each method's return annotation for its result."""
 
 from __future__ import annotations
 
-import functools
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 from daemon.errors import InternalError, InvalidParams, RpcError, Timeout, Unauthorized, Unavailable
-from daemon.rpc.registry import REGISTRY, RpcMethod
+
+if TYPE_CHECKING:
+    from daemon.rpc.registry import Registry, RpcMethod
 
 _EVERY_CALL_MAY_ANSWER = (InvalidParams, Unauthorized, Unavailable, Timeout, InternalError)
 
 
-@functools.cache
-def openrpc_document() -> dict:
+def openrpc_document(registry: Registry) -> dict[str, Any]:
     return {
         "openrpc": "1.3.2",
         "info": {
@@ -22,14 +24,15 @@ def openrpc_document() -> dict:
                            "and an exactly-once audit stream.",
         },
         "servers": [{"name": "dbmanager", "url": "/rpc"}],
-        "methods": [_method(m) for m in sorted(REGISTRY.values(), key=lambda m: m.name)],
+        "methods": [_method(m) for m in sorted(registry.methods.values(), key=lambda m: m.name)],
     }
 
 
-def _method(method: RpcMethod) -> dict:
-    errors = [_error(e) for e in (*method.errors, *_EVERY_CALL_MAY_ANSWER) if e is not None]
+def _method(method: RpcMethod) -> dict[str, Any]:
+    errors = [_error(e) for e in (*method.errors, *_EVERY_CALL_MAY_ANSWER)]
     return {
         "name": method.name,
+        "tags": [{"name": method.domain}],
         "summary": method.summary.splitlines()[0] if method.summary else method.name,
         "description": method.summary or method.name,
         "paramStructure": "either",
@@ -40,10 +43,11 @@ def _method(method: RpcMethod) -> dict:
         ],
         "result": {"name": "result", "schema": method.result},
         "errors": errors,
+        "x-retry": method.retry,
     }
 
 
-def _error(error: type[RpcError]) -> dict:
+def _error(error: type[RpcError]) -> dict[str, Any]:
     return {"code": error.code, "message": error.message}
 
 

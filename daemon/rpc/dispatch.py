@@ -16,21 +16,21 @@ import dataclasses
 import logging
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 import orjson
 import structlog
-from jsonrpcserver.async_dispatcher import call as jsonrpc_call
-from jsonrpcserver.dispatcher import create_request, get_method, to_response
-from jsonrpcserver.response import to_serializable_one
-from jsonrpcserver.result import Error, Success
-from jsonrpcserver.sentinels import NODATA, NOID
-from oslash.either import Left
+from jsonrpcserver import Error, Result, Success, async_dispatch_to_serializable
 
+from daemon.context import Context
 from daemon.errors import InternalError, InvalidRequest, ParseError, RpcError, Timeout, Unauthorized, Unavailable
 from daemon.rpc.params import bind
-from daemon.rpc.registry import REGISTRY, RpcMethod
+from daemon.rpc.registry import Registry, RpcMethod
 from daemon.storage.database import is_unreachable
+
+if TYPE_CHECKING:
+    from daemon.rpc.deadlines import Deadlines
+    from daemon.web.metrics import Metrics
 
 log = structlog.get_logger("daemon.calls")
 _CALL_LOGGER = logging.getLogger("daemon.calls")
@@ -38,66 +38,75 @@ _CALL_LOGGER = logging.getLogger("daemon.calls")
 _ID_TYPES = (str, int, float, type(None))
 
 
+class DispatchContext(Context, Protocol):
+    """What dispatch needs of the daemon besides what methods see."""
+    @property
+    def metrics(self) -> Metrics: ...
+
+    @property
+    def deadlines(self) -> Deadlines: ...
+
+    @property
+    def call_slots(self) -> asyncio.Semaphore: ...
+
+
 @dataclasses.dataclass
 class Call:
     """What jsonrpcserver hands each method as its context: the daemon and who is calling."""
-    services: Any  # daemon.services.Services
-    allows: Any  # Callable[[str], bool]: may this caller call that method?
+    services: DispatchContext
+    allows: Callable[[str], bool]  # may this caller call that method?
 
 
-def _wrap(method: RpcMethod):
+class Dispatcher:
+    """A request body → its response body, for the methods of one registry."""
+
+    def __init__(self, registry: Registry):
+        self.registry = registry
+        self._methods = {name: _wrap(method) for name, method in registry.methods.items()}
+
+    async def handle(self, body: bytes, call: Call, max_batch: int) -> bytes | None:
+        """The response body, or None when nothing is to be answered (HTTP 204)."""
+        try:
+            payload = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return _dump(_error(ParseError(), None))
+        if isinstance(payload, list):
+            return await self._batch(payload, call, max_batch)
+        response = await self._member(payload, call)
+        return None if response is None else _dump(response)
+
+    async def _batch(self, members: list[Any], call: Call, max_batch: int) -> bytes | None:
+        if not members:
+            return _dump(_error(InvalidRequest(), None))
+        if len(members) > max_batch:
+            return _dump(_error(InvalidRequest({"reason": f"a batch holds at most {max_batch} calls"}), None))
+        # Members are independent; they run concurrently, bounded by the daemon's call slots.
+        responses = await asyncio.gather(*(self._member(m, call) for m in members))
+        answered = [r for r in responses if r is not None]
+        return _dump(answered) if answered else None
+
+    async def _member(self, member: Any, call: Call) -> dict[str, Any] | None:
+        problem = _envelope_problem(member)
+        if problem is not None:
+            request_id = member.get("id") if isinstance(member, dict) and isinstance(member.get("id"), _ID_TYPES) else None
+            return _error(InvalidRequest({"reason": problem}), request_id)
+        # jsonrpcserver looks the method up, calls it and shapes the response; the member is
+        # already parsed and checked, so its own deserializer and jsonschema validator are skipped
+        response: dict[str, Any] | None = await async_dispatch_to_serializable(
+            member, self._methods, context=call, deserializer=_parsed, validator=_parsed)
+        return response
+
+
+def _parsed(member: Any) -> Any:
+    return member
+
+
+def _wrap(method: RpcMethod) -> Callable[..., Any]:
     # `call` is positional-only so that a param named "call" lands in kwargs (and is refused by
     # name) instead of making Python raise a TypeError whose text jsonrpcserver would send back
-    async def invoke(call: Call, /, *args: Any, **kwargs: Any):
+    async def invoke(call: Call, /, *args: Any, **kwargs: Any) -> Result:
         return await _invoke(method, call, args, kwargs)
     return invoke
-
-
-METHODS = {}  # name → jsonrpcserver-ready callable; filled by `build_methods`
-
-
-def build_methods() -> dict:
-    import daemon.methods  # noqa: F401  (registers every domain's methods)
-    METHODS.clear()
-    METHODS.update({name: _wrap(method) for name, method in REGISTRY.items()})
-    return METHODS
-
-
-async def handle(body: bytes, call: Call, max_batch: int) -> bytes | None:
-    """A request body → the response body, or None when nothing is to be answered (HTTP 204)."""
-    try:
-        payload = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return _dump(_error(ParseError(), None))
-    if isinstance(payload, list):
-        return await _batch(payload, call, max_batch)
-    response = await _member(payload, call)
-    return None if response is None else _dump(response)
-
-
-async def _batch(members: list, call: Call, max_batch: int) -> bytes | None:
-    if not members:
-        return _dump(_error(InvalidRequest(), None))
-    if len(members) > max_batch:
-        return _dump(_error(InvalidRequest({"reason": f"a batch holds at most {max_batch} calls"}), None))
-    # Members are independent; they run concurrently, bounded by the daemon's call slots.
-    responses = await asyncio.gather(*(_member(m, call) for m in members))
-    answered = [r for r in responses if r is not None]
-    return _dump(answered) if answered else None
-
-
-async def _member(member: Any, call: Call) -> dict | None:
-    problem = _envelope_problem(member)
-    if problem is not None:
-        request_id = member.get("id") if isinstance(member, dict) and isinstance(member.get("id"), _ID_TYPES) else None
-        return _error(InvalidRequest({"reason": problem}), request_id)
-    request = create_request(member)
-    method = get_method(METHODS, request.method)
-    result = method if isinstance(method, Left) else await jsonrpc_call(request, call, method._value)
-    if request.id is NOID:
-        return None
-    return to_serializable_one(to_response(request, result))
-
 
 def _envelope_problem(member: Any) -> str | None:
     if not isinstance(member, dict):
@@ -116,7 +125,7 @@ def _envelope_problem(member: Any) -> str | None:
     return None
 
 
-async def _invoke(method: RpcMethod, call: Call, args: tuple, kwargs: dict):
+async def _invoke(method: RpcMethod, call: Call, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Result:
     services = call.services
     started = time.perf_counter()
     request_id = None  # made when needed: a uuid costs a system call
@@ -127,32 +136,38 @@ async def _invoke(method: RpcMethod, call: Call, args: tuple, kwargs: dict):
         # the timeout counts the wait for a slot too: a caller hears back within it, whatever the load
         async with services.deadlines.within(), services.call_slots:
             result = await method.func(services, **bound)
-        outcome = Success(result)
-    except RpcError as exc:
-        outcome = Error(exc.code, exc.message, NODATA if exc.data is None else exc.data)
-    except TimeoutError:
-        outcome = Error(Timeout.code, Timeout.message)
+        code, outcome = 0, Success(result)
     except Exception as exc:
-        if is_unreachable(exc):
-            outcome = Error(Unavailable.code, Unavailable.message)
-        else:
-            request_id = uuid.uuid4().hex
+        error = _as_rpc_error(exc)
+        if isinstance(error, InternalError):
+            request_id = error.data["request_id"]
             log.exception("call failed", request_id=request_id, method=method.name)
-            outcome = Error(InternalError.code, InternalError.message, {"request_id": request_id})
-    services.metrics.observe_call(method.name, outcome, time.perf_counter() - started)
-    _log_call(request_id, method.name, outcome, started)
+        code = error.code
+        outcome = Error(error.code, error.message, error.data) if error.data is not None else Error(error.code, error.message)
+    services.metrics.observe_call(method.name, code, time.perf_counter() - started)
+    _log_call(request_id, method.name, code, started)
     return outcome
 
 
-def _log_call(request_id: str | None, method: str, outcome: Any, started: float) -> None:
+def _as_rpc_error(exc: Exception) -> RpcError:
+    """The one place an exception becomes an error code."""
+    if isinstance(exc, RpcError):
+        return exc
+    if isinstance(exc, TimeoutError):
+        return Timeout()
+    if is_unreachable(exc):
+        return Unavailable()
+    return InternalError({"request_id": uuid.uuid4().hex})
+
+
+def _log_call(request_id: str | None, method: str, code: int, started: float) -> None:
     if not _CALL_LOGGER.isEnabledFor(logging.INFO):  # structlog would build the whole event first
         return
-    code = outcome._error.code if isinstance(outcome, Left) else 0
     log.info("call", request_id=request_id or uuid.uuid4().hex, method=method, code=code,
              duration_ms=round((time.perf_counter() - started) * 1000, 3))
 
 
-def _error(exc: RpcError, request_id: Any) -> dict:
+def _error(exc: RpcError, request_id: Any) -> dict[str, Any]:
     error: dict[str, Any] = {"code": exc.code, "message": exc.message}
     if exc.data is not None:
         error["data"] = exc.data

@@ -1,52 +1,27 @@
 """Param checking built from a method's typed signature.
 
 A method is a plain typed async function. `ParamSpec.from_function` reads its signature once,
-at registration, and compiles one small checker per param; the same specs give the JSON Schema
-that `rpc.discover` publishes, so validation and discovery cannot disagree.
+at registration, and compiles one small checker per param; `daemon.rpc.schema` gives the JSON
+Schema that `rpc.discover` publishes from the same annotation, so validation and discovery
+cannot disagree.
 
-Supported annotations: str, int, bool, dict, list[T], Literal[...], T | None, and
-Annotated[T, Len(...) | Range(...) | JsonSize(...)] for the limits of API.md.
+Supported annotations: str, int, bool, dict, Any, list[T], Literal[...], T | None, and
+Annotated[T, Len(...) | Range(...) | JsonSize(...) | Doc(...) | Format(...)].
 """
 
 from __future__ import annotations
 
 import dataclasses
 import inspect
-import types
 import typing
 from typing import Any, Callable, Literal
 
 import orjson
 
-from daemon.constants import MAX_JSON_DEPTH
 from daemon.errors import InvalidParams
+from daemon.rpc.schema import JsonSize, Len, Range, description_of, optional_inner, schema_of, strip
 
 _MISSING = inspect.Parameter.empty
-
-
-@dataclasses.dataclass(frozen=True)
-class Len:
-    min: int
-    max: int
-
-
-@dataclasses.dataclass(frozen=True)
-class Range:
-    min: int | None = None
-    max: int | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class JsonSize:
-    max_bytes: int
-    max_depth: int = MAX_JSON_DEPTH
-
-
-@dataclasses.dataclass(frozen=True)
-class Doc:
-    """A param's description for rpc.discover."""
-    text: str
-
 
 Checker = Callable[[str, Any], None]
 
@@ -57,11 +32,11 @@ class ParamSpec:
     required: bool
     default: Any
     check: Checker
-    schema: dict
+    schema: dict[str, Any]
     description: str
 
     @staticmethod
-    def from_function(func: Callable) -> list["ParamSpec"]:
+    def from_function(func: Callable[..., Any]) -> list[ParamSpec]:
         """The specs of every param after the leading `ctx`, which the dispatcher supplies."""
         hints = typing.get_type_hints(func, include_extras=True)
         params = list(inspect.signature(func).parameters.values())
@@ -71,13 +46,13 @@ class ParamSpec:
         for p in params[1:]:
             if p.kind not in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
                 raise TypeError(f"{func.__name__}: only named params are supported ({p.name})")
-            check, schema, doc = _compile(hints[p.name])
+            hint = hints[p.name]
             specs.append(ParamSpec(p.name, p.default is _MISSING, None if p.default is _MISSING else p.default,
-                                   check, schema, doc))
+                                   compile_check(hint), schema_of(hint), description_of(hint)))
         return specs
 
 
-def bind(specs: list[ParamSpec], args: tuple, kwargs: dict) -> dict[str, Any]:
+def bind(specs: list[ParamSpec], args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
     """JSON-RPC params (by position or by name) → checked keyword arguments."""
     if args and kwargs:
         raise InvalidParams(None, "params are either by position or by name, not both")
@@ -100,35 +75,32 @@ def bind(specs: list[ParamSpec], args: tuple, kwargs: dict) -> dict[str, Any]:
     return bound
 
 
-def _compile(annotation: Any) -> tuple[Checker, dict, str]:
-    """(checker, JSON schema, description) for one annotation."""
-    doc = ""
-    limits: list[Any] = []
-    if typing.get_origin(annotation) is typing.Annotated:
-        annotation, *extras = typing.get_args(annotation)
-        limits = [e for e in extras if not isinstance(e, Doc)]
-        doc = " ".join(e.text for e in extras if isinstance(e, Doc))
-    base_check, schema = _base(annotation)
-    checks = [base_check] + [_limit_check(limit, schema) for limit in limits]
+def compile_check(annotation: Any) -> Checker:
+    """One checker for an annotation: its type, then each of its limits."""
+    bare, markers = strip(annotation)
+    checks = [_base(bare)] + [c for c in map(_limit_check, markers) if c is not None]
+    if len(checks) == 1:
+        return checks[0]
 
     def check(name: str, value: Any) -> None:
         for c in checks:
             c(name, value)
-    return (checks[0] if len(checks) == 1 else check), schema, doc
+    return check
 
 
-def _base(annotation: Any) -> tuple[Checker, dict]:
+def _base(annotation: Any) -> Checker:
+    inner = optional_inner(annotation)
+    if inner is not None:
+        return _nullable(compile_check(inner))
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
-    if origin in (typing.Union, types.UnionType) and type(None) in args:
-        inner = [a for a in args if a is not type(None)]
-        inner_check, inner_schema, _ = _compile(inner[0])
-        return _nullable(inner_check), {"oneOf": [inner_schema, {"type": "null"}]}
     if origin is Literal:
-        allowed = set(args)
-        return _one_of(allowed), {"type": "string", "enum": list(args)}
+        return _one_of(set(args))
     if origin is list:
-        item_check, item_schema = _compile(args[0])[:2]
-        return _list_of(item_check), {"type": "array", "items": item_schema}
+        return _list_of(compile_check(args[0]))
+    if origin is dict:
+        return _SCALARS[dict]
+    if annotation is Any:
+        return _anything
     if annotation in _SCALARS:
         return _SCALARS[annotation]
     raise TypeError(f"unsupported param annotation {annotation!r}")
@@ -149,11 +121,15 @@ def _text_check(name: str, value: Any) -> None:
         raise InvalidParams(name, "must not contain the NUL character")
 
 
-_SCALARS: dict[Any, tuple[Checker, dict]] = {
-    str: (_text_check, {"type": "string"}),
-    int: (_type_check(int, "an integer"), {"type": "integer"}),
-    bool: (_type_check(bool, "a boolean"), {"type": "boolean"}),
-    dict: (_type_check(dict, "an object"), {"type": "object"}),
+def _anything(name: str, value: Any) -> None:
+    """Any JSON value: what orjson parsed is one."""
+
+
+_SCALARS: dict[Any, Checker] = {
+    str: _text_check,
+    int: _type_check(int, "an integer"),
+    bool: _type_check(bool, "a boolean"),
+    dict: _type_check(dict, "an object"),
 }
 
 
@@ -164,7 +140,7 @@ def _nullable(inner: Checker) -> Checker:
     return check
 
 
-def _one_of(allowed: set) -> Checker:
+def _one_of(allowed: set[Any]) -> Checker:
     def check(name: str, value: Any) -> None:
         if type(value) is not str or value not in allowed:
             raise InvalidParams(name, f"must be one of {sorted(allowed)}")
@@ -180,18 +156,15 @@ def _list_of(item: Checker) -> Checker:
     return check
 
 
-def _limit_check(limit: Any, schema: dict) -> Checker:
-    target = schema["oneOf"][0] if "oneOf" in schema else schema
+def _limit_check(limit: Any) -> Checker | None:
+    """The check of one marker; None for the ones that only describe (Doc, Format)."""
     if isinstance(limit, Len):
-        target.update(minLength=limit.min, maxLength=limit.max)
         return _skip_none(lambda name, v: _check_len(name, v, limit))
     if isinstance(limit, Range):
-        target.update({k: v for k, v in (("minimum", limit.min), ("maximum", limit.max)) if v is not None})
         return _skip_none(lambda name, v: _check_range(name, v, limit))
     if isinstance(limit, JsonSize):
-        target["description"] = f"at most {limit.max_bytes} bytes once serialized, nested at most {limit.max_depth} levels"
         return _skip_none(lambda name, v: _check_json_size(name, v, limit))
-    raise TypeError(f"unsupported limit {limit!r}")
+    return None
 
 
 def _skip_none(check: Checker) -> Checker:

@@ -1,45 +1,121 @@
-"""The method registry: `@rpc_method` turns a plain typed async function into a JSON-RPC method.
+"""Methods, the domains that own them, and the registry the app builds from its domains.
 
-A domain function looks like `async def get_credits(ctx: Services, user_id: UserId) -> int`.
-Its signature (after `ctx`) is compiled once into param checks (`daemon.rpc.params`) and into
-the OpenRPC description (`daemon.rpc.discover`).
+A method is a plain typed async function, `async def get_credits(ctx: Context, user_id: UserId) -> int`,
+marked with `@rpc_method(...)`. The mark only describes it; nothing is registered by importing
+a module. A `Domain` lists its methods (and its tables and start/stop hooks), and
+`Registry(domains)` combines the domains the app serves, explicitly (`daemon.domains.DOMAINS`).
+From each signature come the param checks (`daemon.rpc.params`), from its return annotation the
+result schema (`daemon.rpc.schema`); both are published by `rpc.discover`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
-from typing import Any, Awaitable, Callable
+import typing
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Literal, Sequence
 
 from daemon.errors import RpcError
 from daemon.rpc.params import ParamSpec
+from daemon.rpc.schema import schema_of
+
+if TYPE_CHECKING:
+    from sqlalchemy import Table
+
+    from daemon.context import Context
+
+Retry = Literal["safe", "keyed", "unsafe"]
+"""Whether a retry after -32002/-32003 or a lost answer is harmless: `safe` (a read, or a write
+that gives the same result twice), `keyed` (harmless when the retry carries the same
+`transaction_key`), `unsafe` (it may apply twice)."""
+
+Hook = Callable[["Context"], Awaitable[None]]
+Dialect = Literal["sqlite", "postgresql"]
+ALL_DIALECTS: frozenset[Dialect] = frozenset({"sqlite", "postgresql"})
+
+
+@dataclasses.dataclass(frozen=True)
+class MethodMark:
+    """What `@rpc_method` records on a function."""
+    name: str | None
+    errors: tuple[type[RpcError], ...]
+    retry: Retry
+
+
+def rpc_method(*, errors: tuple[type[RpcError], ...] = (), retry: Retry, name: str | None = None
+               ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
+    """Marks a typed async function as a JSON-RPC method (under `name`, default its own)."""
+    def mark(func: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        func.__rpc_method__ = MethodMark(name, errors, retry)  # type: ignore[attr-defined]
+        return func
+    return mark
 
 
 @dataclasses.dataclass(frozen=True)
 class RpcMethod:
     name: str
+    domain: str
     func: Callable[..., Awaitable[Any]]
     params: list[ParamSpec]
     summary: str
-    result: dict  # JSON Schema of the result
+    result: dict[str, Any]  # JSON Schema of the result, from the return annotation
     errors: tuple[type[RpcError], ...]
+    retry: Retry
+
+    @classmethod
+    def of(cls, func: Callable[..., Awaitable[Any]], domain: str) -> RpcMethod:
+        mark = getattr(func, "__rpc_method__", None)
+        if not isinstance(mark, MethodMark):
+            raise TypeError(f"{func.__qualname__} is not marked with @rpc_method")
+        params = ParamSpec.from_function(func)
+        if mark.retry == "keyed" and "transaction_key" not in {p.name for p in params}:
+            raise TypeError(f"{func.__qualname__}: a keyed method takes a transaction_key")
+        hints = typing.get_type_hints(func, include_extras=True)
+        if "return" not in hints:
+            raise TypeError(f"{func.__qualname__}: an RPC method's return annotation is its result schema")
+        return cls(name=mark.name or func.__name__, domain=domain, func=func, params=params,
+                   summary=inspect.getdoc(func) or "", result=schema_of(hints["return"]),
+                   errors=mark.errors, retry=mark.retry)
 
 
-REGISTRY: dict[str, RpcMethod] = {}
+@dataclasses.dataclass(frozen=True)
+class Domain:
+    """One area of the API: its methods, the tables it owns, and state it starts and stops
+    (the spend batcher, say). `dialects` are the databases it runs on."""
+    name: str
+    summary: str
+    methods: Sequence[Callable[..., Awaitable[Any]]]
+    tables: Sequence[Table] = ()
+    dialects: frozenset[Dialect] = ALL_DIALECTS
+    start: Hook | None = None
+    stop: Hook | None = None
 
 
-def rpc_method(*, result: dict, errors: tuple[type[RpcError], ...] = (), name: str | None = None):
-    def register(func: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-        method_name = name or func.__name__
-        if method_name in REGISTRY:
-            raise ValueError(f"method {method_name} registered twice")
-        REGISTRY[method_name] = RpcMethod(
-            name=method_name,
-            func=func,
-            params=ParamSpec.from_function(func),
-            summary=inspect.getdoc(func) or "",
-            result=result,
-            errors=errors,
-        )
-        return func
-    return register
+class Registry:
+    """The methods of the domains an app serves, by name."""
+
+    def __init__(self, domains: Sequence[Domain]):
+        self.domains = tuple(domains)
+        self.methods: dict[str, RpcMethod] = {}
+        for domain in self.domains:
+            for func in domain.methods:
+                method = RpcMethod.of(func, domain.name)
+                if method.name in self.methods:
+                    raise ValueError(f"method {method.name} is declared twice")
+                self.methods[method.name] = method
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.methods
+
+    def __getitem__(self, name: str) -> RpcMethod:
+        return self.methods[name]
+
+    def for_dialect(self, dialect: str) -> Registry:
+        """Only the domains that run on this database."""
+        return Registry([d for d in self.domains if dialect in d.dialects])
+
+    @functools.cached_property
+    def openrpc(self) -> dict[str, Any]:
+        from daemon.rpc.discover import openrpc_document
+        return openrpc_document(self)

@@ -21,14 +21,11 @@ from typing import Any, AsyncIterator
 import asyncpg
 import databases
 
-from daemon.constants import DB_ACQUIRE_TIMEOUT_S
+from daemon.constants import DB_ACQUIRE_TIMEOUT_S, SQLITE_BEGIN_SLICE_MS, SQLITE_BUSY_TIMEOUT_S
 from daemon.errors import Conflict, Unavailable
 from daemon.settings import database_kind
 
 log = logging.getLogger(__name__)
-
-SQLITE_BUSY_TIMEOUT_S = 10.0
-SQLITE_BEGIN_SLICE_MS = 50  # BEGIN IMMEDIATE waits for another process's writer in slices this long
 
 # Errors that mean the server is gone or refusing, as opposed to a bug in a query.
 _UNREACHABLE = (
@@ -74,8 +71,11 @@ def conflict_on_duplicate(data: dict) -> Any:
 
 
 class Database:
-    def __init__(self, url: str, pool_size: int):
+    def __init__(self, url: str, pool_size: int, statement_timeout_s: float):
+        """`statement_timeout_s`: asyncpg gives up on a statement after this long (the call's
+        own timeout, DBM_CALL_TIMEOUT_S, usually ends it first)."""
         self.url = url
+        self.statement_timeout_s = statement_timeout_s
         self.kind = database_kind(url)
         self.pool_size = pool_size
         self._db = databases.Database(_driver_url(url), **self._options())
@@ -83,11 +83,11 @@ class Database:
         self._sqlite_writer = asyncio.Lock()
         self.in_use = 0
 
-    def _options(self) -> dict:
+    def _options(self) -> dict[str, Any]:
         if self.kind == "sqlite":
             return {"timeout": SQLITE_BUSY_TIMEOUT_S}
         # statement_cache_size stays on: the ledger's statements repeat and asyncpg prepares them
-        return {"min_size": 1, "max_size": self.pool_size, "command_timeout": 30, "timeout": DB_ACQUIRE_TIMEOUT_S,
+        return {"min_size": 1, "max_size": self.pool_size, "command_timeout": self.statement_timeout_s, "timeout": DB_ACQUIRE_TIMEOUT_S,
                 "reset": _no_session_state}
 
     async def connect(self) -> None:

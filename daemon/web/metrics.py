@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
-from oslash.either import Left
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 
@@ -25,14 +24,15 @@ class Metrics:
         self.pool_size = Gauge("dbmanager_db_pool_size", "database connections in the pool", registry=self.registry)
         self._by_method: dict[str, tuple[Counter, Histogram]] = {}
 
-    def observe_call(self, method: str, outcome: Any, seconds: float) -> None:
+    def observe_call(self, method: str, code: int, seconds: float) -> None:
+        """One call: its method, its error code (0 for a result) and how long it took."""
         children = self._by_method.get(method)
         if children is None:  # labels() takes a lock and builds a key on every call: once per method
             children = self._by_method[method] = (self.calls.labels(method), self.latency.labels(method))
         children[0].inc()
         children[1].observe(seconds)
-        if isinstance(outcome, Left):
-            self.errors.labels(method, str(outcome._error.code)).inc()
+        if code != 0:
+            self.errors.labels(method, str(code)).inc()
 
     def track_pool(self, in_use: Callable[[], float], size: int) -> None:
         self.pool_in_use.set_function(in_use)

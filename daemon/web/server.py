@@ -14,14 +14,15 @@ from daemon.rpc import dispatch
 from daemon.services import Services
 
 SERVICES = web.AppKey("services", Services)
+DISPATCHER = web.AppKey("dispatcher", dispatch.Dispatcher)
 _JSON = "application/json"
 
 
 def make_app(services: Services) -> web.Application:
-    dispatch.build_methods()
     app = web.Application(client_max_size=services.settings.max_body_bytes,
                           handler_args={"keepalive_timeout": constants.HTTP_KEEPALIVE_TIMEOUT_S})
     app[SERVICES] = services
+    app[DISPATCHER] = dispatch.Dispatcher(services.registry)
     app.router.add_post("/rpc", rpc)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
@@ -39,7 +40,8 @@ async def rpc(request: web.Request) -> web.Response:
     body = await _read_body(request, services.settings.call_timeout_s)
     if body is None:
         return web.Response(status=408, headers={"Connection": "close"})
-    answer = await dispatch.handle(body, dispatch.Call(services, grant.allows), services.settings.max_batch)
+    answer = await request.app[DISPATCHER].handle(body, dispatch.Call(services, grant.allows),
+                                                  services.settings.max_batch)
     if answer is None:
         return web.Response(status=204)
     return web.Response(body=answer, content_type=_JSON)

@@ -1,0 +1,26 @@
+"""The domains the daemon serves, listed explicitly: the app is these, combined by
+`daemon.rpc.registry.Registry`. A new domain is a package here (see docs/ARCHITECTURE.md) and
+one entry in DOMAINS."""
+
+from sqlalchemy import MetaData, Table
+
+from daemon.audit.tables import audit_outbox
+from daemon.domains import credits, system, users
+from daemon.rpc.registry import Domain
+from daemon.storage.metadata import metadata
+
+DOMAINS: tuple[Domain, ...] = (system.DOMAIN, users.DOMAIN, credits.DOMAIN)
+
+# Tables no one domain owns: the outbox that feeds the streams
+SHARED_TABLES: tuple[Table, ...] = (audit_outbox,)
+
+
+def schema() -> MetaData:
+    """The metadata holding every table of the daemon (what Alembic compares the database with).
+    Importing this module imported every domain, so each one's tables have joined it."""
+    return metadata
+
+
+def declared_tables() -> list[Table]:
+    """Every table some domain (or SHARED_TABLES) declares: a test holds this equal to `schema()`."""
+    return [*SHARED_TABLES, *(table for domain in DOMAINS for table in domain.tables)]

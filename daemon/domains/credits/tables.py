@@ -1,0 +1,29 @@
+"""The ledger: one balance row per user, and the immutable transactions that explain it."""
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+
+from daemon.storage.metadata import Id, Name, Timestamp, metadata
+
+balances = Table(
+    "balances", metadata,
+    Column("user_id", Name, ForeignKey("users.id"), primary_key=True),
+    Column("balance", BigInteger, nullable=False),
+)
+
+transactions = Table(
+    "transactions", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", Name, ForeignKey("users.id"), nullable=False),
+    Column("transaction_key", Name, nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("running_balance", BigInteger, nullable=False),
+    Column("metadata", Text, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    # what the call asked for, hashed: a retry with the same key must ask for the same thing
+    Column("request_hash", String(64), nullable=False),
+    Column("refund_of", Id, ForeignKey("transactions.id"), nullable=True),
+    UniqueConstraint("user_id", "transaction_key", name="uq_transactions_user_key"),
+    Index("ix_transactions_user_id_id", "user_id", "id"),
+    Index("ix_transactions_refund_of", "refund_of"),
+)

@@ -1,0 +1,16 @@
+"""Param and result types shared by the domains: the limits of API.md, written once."""
+
+from typing import Annotated, Any
+
+from daemon.constants import MAX_METADATA_BYTES, NAME_MAX_CHARS, NAME_MIN_CHARS
+from daemon.rpc.schema import Doc, Format, JsonSize, Len
+
+Name = Annotated[str, Len(NAME_MIN_CHARS, NAME_MAX_CHARS)]
+UserId = Annotated[str, Len(NAME_MIN_CHARS, NAME_MAX_CHARS), Doc("the user's id")]
+TransactionKey = Annotated[str, Len(NAME_MIN_CHARS, NAME_MAX_CHARS),
+                           Doc("makes the write idempotent: a retry with the same key and params writes nothing")]
+Metadata = Annotated[dict[str, Any], JsonSize(MAX_METADATA_BYTES), Doc("a JSON object, at most 16 KiB serialized")]
+
+# in results
+Timestamp = Annotated[str, Format("date-time"), Doc("RFC 3339, UTC")]
+JsonObject = dict[str, Any]

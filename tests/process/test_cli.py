@@ -1,0 +1,87 @@
+"""The command line: help, configuration errors, start-up retries, migrate."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support import REPO, daemon_env, free_port
+from daemon.settings import SETTINGS
+
+
+def dbmanager(*args: str, timeout: float = 60, cwd=None, **settings) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "daemon", *args], env=daemon_env(**settings), cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize("command", [[], ["serve"], ["migrate"], ["check"], ["audit"], ["audit", "tail"],
+                                     ["audit", "verify"]])
+def test_every_command_answers_help(command):
+    result = dbmanager(*command, "--help")
+    assert result.returncode == 0 and "usage: dbmanager" in result.stdout
+
+
+def test_serve_help_lists_every_setting():
+    out = dbmanager("serve", "--help").stdout
+    for setting in SETTINGS:
+        assert setting.flag in out and setting.env in out
+
+
+@pytest.mark.parametrize("settings, names", [
+    ({"database_url": "mysql://x/y"}, "DBM_DATABASE_URL"),
+    ({"redis_url": "memcached://x"}, "DBM_REDIS_URL"),
+    ({"port": "eighty"}, "DBM_PORT"),
+    ({"port": "70000"}, "DBM_PORT"),
+    ({"call_timeout_s": "-1"}, "DBM_CALL_TIMEOUT_S"),
+    ({"max_batch": "0"}, "DBM_MAX_BATCH"),
+    ({"host": "0.0.0.0"}, "DBM_AUTH_TOKENS_FILE"),
+    ({"auth_tokens_file": "/nonexistent/tokens"}, "DBM_AUTH_TOKENS_FILE"),
+    ({"log_level": "loud"}, "DBM_LOG_LEVEL"),
+])
+def test_bad_settings_exit_2_with_one_line(settings, names, tmp_path):
+    result = dbmanager("serve", cwd=tmp_path, **settings)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and names in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_flag_overrides_the_environment(tmp_path):
+    result = dbmanager("serve", "--port", "eighty", cwd=tmp_path, port="8005")
+    assert result.returncode == 2 and "'eighty'" in result.stderr
+
+
+def test_store_that_never_answers_exits_1_after_retrying(tmp_path):
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    result = dbmanager("serve", cwd=tmp_path, redis_url=dead, start_timeout_s="2",
+                       database_url=f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("dbmanager: the redis did not answer within 2 s")
+    assert "retrying" in result.stderr  # one warning line per try
+    assert "Traceback" not in result.stderr and "127.0.0.1" not in result.stderr.splitlines()[-1]
+
+
+def test_migrate_applies_once(pg_url):
+    first, second = dbmanager("migrate", database_url=pg_url), dbmanager("migrate", database_url=pg_url)
+    assert first.returncode == 0 and first.stdout.splitlines() == [
+        "applied migration 0001 users, balances, ledger, audit outbox",
+        "applied migration 0002 dbm_spend_batch: spends by group commit (PostgreSQL)"]
+    assert second.returncode == 0 and second.stdout.strip() == "no migrations pending"
+
+
+def test_two_migrations_at_once_on_postgresql_apply_each_version_once(pg_url):
+    runs = [subprocess.Popen([sys.executable, "-m", "daemon", "migrate"], env=daemon_env(database_url=pg_url),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outputs = [r.communicate(timeout=60) for r in runs]
+    assert [r.returncode for r in runs] == [0, 0, 0], outputs
+    assert sum("applied migration 0001" in out for out, _ in outputs) == 1
+    assert sum(out.strip() == "no migrations pending" for out, _ in outputs) == 2
+
+
+def test_python_dash_m_and_the_installed_command_are_the_same_program():
+    command = shutil.which("dbmanager", path=str(Path(sys.executable).parent)) or shutil.which("dbmanager")
+    assert command is not None, "dbmanager is not installed beside this Python, nor on PATH"
+    installed = subprocess.run([command, "--help"], capture_output=True, text=True)
+    assert installed.returncode == 0 and installed.stdout == dbmanager("--help").stdout

