@@ -125,6 +125,7 @@ def _json_type(value: Any) -> str:
 def _object(typed_dict: Any) -> dict[str, Any]:
     hints = typing.get_type_hints(typed_dict, include_extras=True)
     return {
+        "title": typed_dict.__name__,
         "type": "object",
         "properties": {name: schema_of(hint) for name, hint in hints.items()},
         "required": [name for name in hints if name in typed_dict.__required_keys__],

@@ -58,6 +58,21 @@ async def current_revision(database_url: str) -> str | None:
         await engine.dispose()
 
 
+async def drift(database_url: str) -> list[Any]:
+    """How the database differs from the tables the code declares (Alembic's compare_metadata):
+    empty when the revisions build exactly what the domains' tables say."""
+    from alembic.autogenerate import compare_metadata
+
+    from daemon.domains import schema
+    engine = _engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(lambda c: compare_metadata(
+                MigrationContext.configure(c, opts={"compare_type": True}), schema()))
+    finally:
+        await engine.dispose()
+
+
 def head_revision() -> str:
     head = _scripts().get_current_head()
     assert head is not None

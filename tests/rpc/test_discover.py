@@ -70,8 +70,16 @@ async def test_every_method_documents_params_result_and_errors(document):
         assert all(CONTRACT_ERRORS.get(e["code"]) == e["message"] for e in method["errors"]), method["errors"]
 
 
-async def test_params_of_credit_writes_are_in_the_order_the_client_names_them(document):
-    params = {m["name"]: tuple(p["name"] for p in m["params"]) for m in document["methods"]}
-    for method, names in rpc_client.CREDIT_WRITES.items():
-        assert params[method] == names
-    assert rpc_client.READS <= set(params)
+async def test_the_client_retries_as_the_published_x_retry_says(document):
+    published = {m["name"]: m for m in document["methods"]}
+    assert rpc_client.SAFE == {name for name, m in published.items() if m["x-retry"] == "safe"}
+    assert set(rpc_client.KEYED) == {name for name, m in published.items() if m["x-retry"] == "keyed"}
+    for method, names in rpc_client.KEYED.items():
+        assert tuple(p["name"] for p in published[method]["params"]) == names
+        assert "transaction_key" in names
+
+
+async def test_each_method_is_tagged_with_its_domain(document):
+    tags = {m["name"]: [t["name"] for t in m["tags"]] for m in document["methods"]}
+    assert tags["spend_credits"] == ["credits"] and tags["create_user"] == ["users"] and tags["ping"] == ["system"]
+    assert all(len(t) == 1 for t in tags.values())

@@ -113,6 +113,8 @@ CREATE TABLE public.users (
 );
 ALTER TABLE ONLY public.schema_migrations ALTER COLUMN version SET DEFAULT nextval('public.schema_migrations_version_seq'::regclass);
 ALTER TABLE ONLY public.transactions ALTER COLUMN id SET DEFAULT nextval('public.transactions_id_seq'::regclass);
+INSERT INTO public.audit_outbox VALUES (5);
+INSERT INTO public.audit_outbox VALUES (6);
 INSERT INTO public.balances VALUES ('alice', 870);
 INSERT INTO public.balances VALUES ('bob', 0);
 INSERT INTO public.schema_migrations VALUES (1, 'users, balances, ledger, audit outbox', '2026-12-01T05:02:44.867773Z');

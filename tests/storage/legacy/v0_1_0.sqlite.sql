@@ -53,6 +53,8 @@ CREATE TABLE users (
 );
 INSERT INTO "users" VALUES('alice','alice@example.com','Alice','{"plan":"pro"}','2026-12-01T05:02:44.045369Z');
 INSERT INTO "users" VALUES('bob','bob@example.com',NULL,'{}','2026-12-01T05:02:44.052962Z');
+INSERT INTO "audit_outbox" VALUES(5);
+INSERT INTO "audit_outbox" VALUES(6);
 CREATE INDEX ix_transactions_user_id_id ON transactions (user_id, id);
 CREATE INDEX ix_transactions_refund_of ON transactions (refund_of);
 COMMIT;

@@ -1,0 +1,130 @@
+"""Migrations: frozen Alembic revisions, applied once under a lock, that build exactly what the
+domains' tables declare, and that upgrade a database made by release 0.1.0 in place."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy import text
+
+from daemon.domains import declared_tables, schema
+from daemon.storage import migrate
+from daemon.storage.migrate import current_revision, drift, head_revision, upgrade
+from tests.support import make_settings, running
+
+LEGACY = Path(__file__).parent / "legacy"
+VERSIONS = Path(migrate.__file__).parent / "migrations" / "versions"
+
+# Released revisions never change: a fix is a new revision. Add a line when a release ships one.
+RELEASED = {
+    "0001_ledger.py": "c62eea5c93e7ab91f9b5ed200e0ba919dae680eb11cbb99e0190144576921204",
+    "0002_spend_batch.py": "2ca4f8fd3c48cb90e1f35c9ea3682661f90e3246e73df19e74226b8d610c6b9c",
+}
+
+
+async def load_legacy(db_url: str) -> None:
+    """A database exactly as release 0.1.0 left it (tests/storage/legacy/: its dump, with data)."""
+    if db_url.startswith("sqlite"):
+        path = db_url.removeprefix("sqlite:///")
+        with sqlite3.connect(path) as conn:
+            conn.executescript((LEGACY / "v0_1_0.sqlite.sql").read_text())
+        return
+    conn = await asyncpg.connect(db_url)
+    try:
+        await conn.execute((LEGACY / "v0_1_0.postgresql.sql").read_text())
+    finally:
+        await conn.close()
+
+
+async def test_a_fresh_upgrade_builds_exactly_the_declared_tables(db_url):
+    applied = await upgrade(db_url)
+    assert [a.split()[0] for a in applied] == ["0001", "0002"]
+    assert await current_revision(db_url) == head_revision()
+    assert await drift(db_url) == []
+
+
+async def test_an_upgraded_database_has_nothing_left_to_do(db_url):
+    await upgrade(db_url)
+    assert await upgrade(db_url) == []
+
+
+async def test_concurrent_upgrades_apply_each_revision_once(db_url):
+    results = await asyncio.gather(*(upgrade(db_url) for _ in range(4)))
+    assert sorted(len(r) for r in results) == [0, 0, 0, 2]
+    assert await drift(db_url) == []
+
+
+async def test_drift_is_seen(db_url):
+    """The drift check is not vacuous: a column the tables do not declare is reported."""
+    await upgrade(db_url)
+    engine = migrate._engine(db_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("ALTER TABLE users ADD COLUMN nickname TEXT"))
+    finally:
+        await engine.dispose()
+    assert [d[0] for d in await drift(db_url)] == ["remove_column"]
+
+
+async def test_a_release_0_1_0_database_upgrades_in_place_and_loses_nothing(db_url, tmp_path, redis_url, stream_key):
+    await load_legacy(db_url)
+    assert await current_revision(db_url) is None
+    applied = await upgrade(db_url)
+    assert applied == []  # its migrations 1 and 2 are revisions 0001 and 0002: nothing to re-run
+    assert await current_revision(db_url) == head_revision()
+    assert await drift(db_url) == []  # the same schema, and schema_migrations is gone
+    settings = make_settings(database_url=db_url, redis_url=redis_url, audit_stream=stream_key, state_dir=tmp_path)
+    async with running(settings) as rpc:
+        assert await rpc.result("get_credits", ["alice"]) == 870
+        assert await rpc.result("get_credits", ["bob"]) == 0
+        history = await rpc.result("get_transaction_history", ["alice"])
+        assert [(t["transaction_key"], t["amount"]) for t in history["transactions"]] == [
+            ("refund-1", 20), ("spend-2", -30), ("spend-1", -120), ("top-1", 1000)]
+        assert history["transactions"][2]["metadata"] == {"graph_id": "g1", "node_id": "n1"}
+        user = await rpc.result("get_user_by_id", ["alice"])
+        assert (user["email"], user["name"], user["metadata"]) == ("alice@example.com", "Alice", {"plan": "pro"})
+        # a retry of a spend made by 0.1.0 still replays (the same request hash), a new spend works
+        assert await rpc.result("spend_credits", ["alice", 120, {"graph_id": "g1", "node_id": "n1"}, "spend-1"]) == 880
+        assert await rpc.result("spend_credits", ["alice", 70, None, "spend-4"]) == 800
+        # the two transactions 0.1.0 left in its outbox, and the new one, reach the stream
+        for _ in range(100):
+            if await rpc.services.redis.xlen(stream_key) == 3:
+                break
+            await asyncio.sleep(0.05)
+        entries = await rpc.services.redis.xrange(stream_key)
+    assert sorted(int(fields["tx_id"]) for _, fields in entries) == [5, 6, 7]
+
+
+async def test_the_legacy_fixture_is_what_release_0_1_0_made(db_url):
+    """The upgrade test starts from 0.1.0's own tables (its schema_migrations at version 2)."""
+    await load_legacy(db_url)
+    engine = migrate._engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            versions = (await conn.execute(text("SELECT version FROM schema_migrations ORDER BY 1"))).scalars().all()
+    finally:
+        await engine.dispose()
+    assert versions == [1, 2]
+
+
+def test_every_table_belongs_to_a_domain():
+    declared = declared_tables()
+    assert len(declared) == len(set(declared))
+    assert set(declared) == set(schema().tables.values())
+
+
+def test_released_revisions_are_frozen():
+    for name, digest in RELEASED.items():
+        assert hashlib.sha256((VERSIONS / name).read_bytes()).hexdigest() == digest, f"{name} was edited"
+
+
+def test_revisions_form_one_line_named_by_their_files():
+    from alembic.script import ScriptDirectory
+    scripts = ScriptDirectory.from_config(migrate.alembic_config())
+    assert len(scripts.get_heads()) == 1
+    in_order = [r.revision for r in reversed(list(scripts.walk_revisions()))]
+    assert in_order == sorted(p.name[:4] for p in VERSIONS.glob("*.py"))
