@@ -42,7 +42,8 @@ import time
 import urllib.parse
 import uuid
 import weakref
-from typing import Any, Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 __all__ = [
     "Client", "AsyncClient", "RPCError", "ParseError", "InvalidRequest", "MethodNotFound", "InvalidParams",
@@ -172,14 +173,14 @@ class _Call:
         if method in KEYED:
             self.params, self.repeatable = _with_transaction_key(self.params, KEYED[method])
 
-    def request(self, request_id: int) -> dict:
-        request = {"jsonrpc": "2.0", "method": self.method, "id": request_id}
+    def request(self, request_id: int) -> dict[str, Any]:
+        request: dict[str, Any] = {"jsonrpc": "2.0", "method": self.method, "id": request_id}
         if self.params is not None:
             request["params"] = self.params
         return request
 
 
-def _checked_params(params: Any) -> list | dict | None:
+def _checked_params(params: Any) -> list[Any] | dict[str, Any] | None:
     if params is None or isinstance(params, dict):
         return params
     if isinstance(params, (list, tuple)):
@@ -187,7 +188,8 @@ def _checked_params(params: Any) -> list | dict | None:
     raise TypeError("params are a list (by position), a dict (by name) or None")
 
 
-def _with_transaction_key(params: list | dict | None, names: tuple[str, ...]) -> tuple[list | dict | None, bool]:
+def _with_transaction_key(params: list[Any] | dict[str, Any] | None,
+                          names: tuple[str, ...]) -> tuple[list[Any] | dict[str, Any] | None, bool]:
     """The params with a transaction_key, and whether they have one (too many positional params
     cannot be named; the daemon rejects them, and they are not retried)."""
     if isinstance(params, list):
@@ -196,14 +198,14 @@ def _with_transaction_key(params: list | dict | None, names: tuple[str, ...]) ->
         at = names.index("transaction_key")
         if len(params) > at and params[at] is not None:
             return params, True
-        params = dict(zip(names, params))
+        params = dict(zip(names, params, strict=False))  # the params not given stay out
     params = dict(params or {})
     if params.get("transaction_key") is None:
         params["transaction_key"] = str(uuid.uuid4())
     return params, True
 
 
-def _params_from(args: tuple, kwargs: dict) -> list | dict | None:
+def _params_from(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any] | dict[str, Any] | None:
     if args and kwargs:
         raise TypeError("JSON-RPC params go by position or by name, not both")
     return dict(kwargs) if kwargs else list(args) if args else None
@@ -269,7 +271,7 @@ class _Attempts:
             self.pending.clear()
         return delay
 
-    def answered(self, responses: dict[int, dict]) -> None:
+    def answered(self, responses: dict[int, dict[str, Any]]) -> None:
         for request_id, call in list(self.pending.items()):
             outcome = _outcome(responses.get(request_id))
             if isinstance(outcome, RPCError) and outcome.code in _RETRY_CODES and call.repeatable:
@@ -285,11 +287,11 @@ class _Attempts:
                 self.settled[request_id] = self.last_error[request_id]
                 del self.pending[request_id]
 
-    def results(self) -> list:
+    def results(self) -> list[Any]:
         return [self.settled[i] for i in sorted(self.settled)]
 
 
-def _outcome(response: dict | None) -> Any:
+def _outcome(response: dict[str, Any] | None) -> Any:
     """A response object → its result, or the RPCError of its error."""
     if response is None:
         return InternalError(data={"reason": "the daemon sent no response for this call"})
@@ -298,7 +300,7 @@ def _outcome(response: dict | None) -> Any:
     return response.get("result")
 
 
-def _responses(status: int, raw: bytes, ids: list[int]) -> dict[int, dict]:
+def _responses(status: int, raw: bytes, ids: list[int]) -> dict[int, dict[str, Any]]:
     """An HTTP answer → response objects by request id. An error that is not about one call
     (a parse error, an oversized batch) is every call's answer."""
     try:
@@ -348,10 +350,11 @@ class _Connections:
         self.scheme, self.host, self.port, self.base_path = _split_url(url)
         self.timeout = timeout
         self._local = threading.local()
-        self._all: weakref.WeakSet = weakref.WeakSet()  # a thread's connection goes when the thread does
+        # a thread's connection goes when the thread does
+        self._all: weakref.WeakSet[http.client.HTTPConnection] = weakref.WeakSet()
         self._lock = threading.Lock()
 
-    def request(self, method: str, path: str, body: bytes | None, headers: dict, timeout: float) -> tuple[int, bytes]:
+    def request(self, method: str, path: str, body: bytes | None, headers: dict[str, str], timeout: float) -> tuple[int, bytes]:
         connection = self._open(timeout)
         try:
             connection.request(method, self.base_path + path, body, headers)
@@ -416,16 +419,16 @@ class Client:
     def __repr__(self) -> str:  # never the token
         return f"Client({self.url!r})"
 
-    def __getattr__(self, method: str):
+    def __getattr__(self, method: str) -> Callable[..., Any]:
         if method.startswith("_"):
             raise AttributeError(method)
         return lambda *args, **kwargs: self.call(method, _params_from(args, kwargs))
 
-    def call(self, method: str, params: list | dict | None = None) -> Any:
+    def call(self, method: str, params: list[Any] | dict[str, Any] | None = None) -> Any:
         """One call; its result, or raises its RPCError."""
         return _single_result(self._send(_Attempts([_Call(method, params)], True, self.retry_deadline_s))[0])
 
-    def batch(self, calls: Iterable[Any]) -> list:
+    def batch(self, calls: Iterable[Any]) -> list[Any]:
         """Many calls in one request: ("method", params) pairs (or bare names). Results in order,
         an RPCError instance in the place of each call that failed. HTTP 401 raises Unauthorized."""
         return self._send(_Attempts(_calls_from(calls), False, self.retry_deadline_s))
@@ -451,13 +454,13 @@ class Client:
         """Closes every thread's connection; call it when no call is in flight. Safe to call twice."""
         self._connections.close()
 
-    def __enter__(self) -> "Client":
+    def __enter__(self) -> Client:
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
 
-    def _send(self, attempts: _Attempts) -> list:
+    def _send(self, attempts: _Attempts) -> list[Any]:
         while (delay := attempts.next_delay()) is not None:
             time.sleep(delay)
             try:
@@ -487,7 +490,7 @@ class AsyncClient:
     def __repr__(self) -> str:  # never the token
         return f"AsyncClient({self.url!r})"
 
-    def __getattr__(self, method: str):
+    def __getattr__(self, method: str) -> Callable[..., Awaitable[Any]]:
         if method.startswith("_"):
             raise AttributeError(method)
 
@@ -495,12 +498,12 @@ class AsyncClient:
             return await self.call(method, _params_from(args, kwargs))
         return call
 
-    async def call(self, method: str, params: list | dict | None = None) -> Any:
+    async def call(self, method: str, params: list[Any] | dict[str, Any] | None = None) -> Any:
         """One call; its result, or raises its RPCError."""
         results = await self._send(_Attempts([_Call(method, params)], True, self.retry_deadline_s))
         return _single_result(results[0])
 
-    async def batch(self, calls: Iterable[Any]) -> list:
+    async def batch(self, calls: Iterable[Any]) -> list[Any]:
         """As Client.batch."""
         return await self._send(_Attempts(_calls_from(calls), False, self.retry_deadline_s))
 
@@ -527,13 +530,13 @@ class AsyncClient:
             session, self._session = self._session, None
             await session.close()
 
-    async def __aenter__(self) -> "AsyncClient":
+    async def __aenter__(self) -> AsyncClient:
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:
         await self.close()
 
-    async def _send(self, attempts: _Attempts) -> list:
+    async def _send(self, attempts: _Attempts) -> list[Any]:
         while (delay := attempts.next_delay()) is not None:
             await asyncio.sleep(delay)
             try:

@@ -39,8 +39,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -213,7 +213,7 @@ def run_wrk(url: str, mode: str, batch: int, connections: int, duration_s: float
         ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(duration_s))}s", "--timeout", "30s",
          "-s", str(BENCH / "rpc.lua"), url, "--", mode, str(batch), str(USERS)],
         capture_output=True, text=True, check=True)
-    line = next((l for l in done.stdout.splitlines() if l.startswith("BENCH ")), None)
+    line = next((row for row in done.stdout.splitlines() if row.startswith("BENCH ")), None)
     if line is None:
         raise RuntimeError(f"wrk printed no BENCH line:\n{done.stdout}\n{done.stderr}")
     return json.loads(line[len("BENCH "):])
@@ -324,7 +324,7 @@ class Run:
 
 
 def measure(args: argparse.Namespace) -> Run:
-    run = Run(args, load_before=os.getloadavg(), started=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
+    run = Run(args, load_before=os.getloadavg(), started=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"))
     pg = Pg(args.pg_host, args.pg_port, args.pg_user)
     t0 = time.monotonic()
     print(f"load average {run.load_before[0]:.2f} {run.load_before[1]:.2f} {run.load_before[2]:.2f}"
@@ -428,7 +428,8 @@ def report(run: Run) -> str:
         "",
         f"- {os.cpu_count()} cores ({cpu_model()}), shared by the load generator, the daemon, PostgreSQL and Redis;",
         f"  load average {fmt_load(run.load_before)} before the run, {fmt_load(run.load_after)} after.",
-        f"- {tool_version(['psql', '--version'])}; {tool_version(['wrk', '-v']).split(' [')[0]}; Python {platform.python_version()}"
+        f"- {tool_version(['psql', '--version'])}; {tool_version(['wrk', '-v']).split(' [')[0]}; "
+        f"Python {platform.python_version()}"
         f"{' with uvloop' if has_uvloop() else ''}.",
         f"- Each point runs {run.args.duration:g} s. {USERS} users with {START_BALANCE} credits each; every spend"
         f" is 1 credit on a random user, with no transaction_key (the daemon makes one, pgbench an md5).",

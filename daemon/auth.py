@@ -36,7 +36,7 @@ class Tokens:
         return f"Tokens({len(self._grants)} tokens)"
 
     @classmethod
-    def load(cls, path: Path) -> "Tokens":
+    def load(cls, path: Path) -> Tokens:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):

@@ -1,6 +1,5 @@
 """`dbmanager check`: for monitoring. Asks the running daemon's /healthz."""
 
-import asyncio
 
 import aiohttp
 
@@ -16,6 +15,6 @@ async def check(settings: Settings) -> bool:
                 body = await response.json()
                 print(f"{response.status} {body}")
                 return response.status == 200
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, aiohttp.ClientError) as exc:
         print(f"unreachable: {type(exc).__name__}")
         return False

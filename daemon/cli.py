@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from typing import Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any, TypeVar
 
 from daemon import logs
 from daemon.constants import AUDIT_RECLAIM_IDLE_MS
 from daemon.errors import ConfigError, StartupError
 from daemon.settings import SETTINGS, Settings
+
+T = TypeVar("T")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -49,7 +52,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if _run_loop(commands.verify(settings)) else 1
 
 
-def _run_loop(coro):
+def _run_loop(coro: Coroutine[Any, Any, T]) -> T:
     try:
         import uvloop
         return uvloop.run(coro)

@@ -13,6 +13,9 @@ HEALTH_CHECK_TIMEOUT_S = 2.0
 # (aiohttp's own default is an hour); above the 60 s a reverse proxy keeps idle upstream connections
 HTTP_KEEPALIVE_TIMEOUT_S = 75.0
 DB_ACQUIRE_TIMEOUT_S = 5.0
+# asyncpg's statement timeout is DBM_CALL_TIMEOUT_S plus this: later than a call's deadline, which
+# fires at most one tick (≤ 1 s) late, so the call answers -32003 and the backstop never races it
+STATEMENT_TIMEOUT_MARGIN_S = 1.5
 SQLITE_BUSY_TIMEOUT_S = 10.0  # a SQLite writer waits this long for another process's writer
 SQLITE_BEGIN_SLICE_MS = 50  # … in slices this long, so that a call's timeout can interrupt it
 REDIS_SOCKET_TIMEOUT_S = 5.0

@@ -7,7 +7,7 @@ itself (the spend batcher, say) lives in `ctx.state` under a typed `StateKey`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
 if TYPE_CHECKING:
     from daemon.rpc.registry import Registry
@@ -40,7 +40,7 @@ class State:
         self._values[key] = value
 
     def pop(self, key: StateKey[T]) -> T | None:
-        return self._values.pop(key, None)
+        return cast("T | None", self._values.pop(key, None))
 
 
 class Context(Protocol):

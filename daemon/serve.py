@@ -12,6 +12,7 @@ import gc
 import logging
 import signal
 import socket
+from typing import cast
 
 from aiohttp import web
 
@@ -92,7 +93,7 @@ def _check_inherited_bind(sock: socket.socket, settings: Settings) -> None:
 
 
 def _address(site: web.BaseSite) -> str:
-    sock = site._server.sockets[0]
+    sock = cast(asyncio.Server, site._server).sockets[0]  # a started site's server is the loop's: it has sockets
     if sock.family == socket.AF_UNIX:
         return f"unix:{sock.getsockname()}"
     host, port = sock.getsockname()[:2]  # the real port when asked for 0

@@ -11,8 +11,9 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from daemon.errors import ConfigError
@@ -71,13 +72,17 @@ def _redis_url(text: str) -> str:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("state_dir", None, "where the default SQLite file and the embedded Redis keep their files (under systemd: $STATE_DIRECTORY; else .)"),
-    Setting("database_url", None, "postgresql://… (asyncpg) or sqlite:///path (default: sqlite:///<state dir>/dbmanager.sqlite3)", _database_url),
-    Setting("redis_url", "embedded", "redis://…, rediss://…, unix:///path, or embedded (a private Redis server in the state directory)", _redis_url),
+    Setting("state_dir", None, "where the default SQLite file and the embedded Redis keep their files "
+            "(under systemd: $STATE_DIRECTORY; else .)"),
+    Setting("database_url", None, "postgresql://… (asyncpg) or sqlite:///path "
+            "(default: sqlite:///<state dir>/dbmanager.sqlite3)", _database_url),
+    Setting("redis_url", "embedded", "redis://…, rediss://…, unix:///path, or embedded "
+            "(a private Redis server in the state directory)", _redis_url),
     Setting("host", "127.0.0.1", "listen address"),
     Setting("port", "8005", "listen port", _port),
     Setting("audit_stream", "dbmanager:audit:credits", "stream key of the audit stream"),
-    Setting("auth_tokens_file", None, "file of tokens, one per line: TOKEN or TOKEN GLOB[,GLOB…]; when set, /rpc needs Authorization: Bearer TOKEN"),
+    Setting("auth_tokens_file", None, "file of tokens, one per line: TOKEN or TOKEN GLOB[,GLOB…]; "
+            "when set, /rpc needs Authorization: Bearer TOKEN"),
     Setting("max_body_bytes", "1048576", "larger request bodies get HTTP 413", _positive_int),
     Setting("max_batch", "1000", "larger batches get one -32600 error", _positive_int),
     Setting("call_timeout_s", "30", "a call running longer gets -32003", _positive_float),
@@ -114,7 +119,7 @@ class Settings:
 
     @classmethod
     def load(cls, flags: Mapping[str, str | None] | None = None,
-             environ: Mapping[str, str] | None = None) -> "Settings":
+             environ: Mapping[str, str] | None = None) -> Settings:
         """Flags (by field name, None when not given) over the environment over defaults."""
         flags = flags or {}
         environ = os.environ if environ is None else environ

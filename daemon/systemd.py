@@ -12,7 +12,7 @@ import contextlib
 import logging
 import os
 import socket
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from daemon.errors import ConfigError
 

@@ -13,13 +13,24 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
-from tests.support import (REDIS_URL, DaemonProcess, PrivateRedis, delete_keys, daemon_env, make_settings,
-                           pg_admin, pg_database_url, pg_reset, running)
+from tests.support import (
+    REDIS_URL,
+    DaemonProcess,
+    PrivateRedis,
+    daemon_env,
+    delete_keys,
+    make_settings,
+    pg_admin,
+    pg_database_url,
+    pg_reset,
+    running,
+)
 
 _PROCESS_TESTS = Path(__file__).parent / "process"
 

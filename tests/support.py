@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import copy
 import os
@@ -20,8 +19,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
 
 import asyncpg
 import jsonschema
@@ -228,7 +228,7 @@ class DaemonProcess:
         self.process: subprocess.Popen | None = None
         self.url = ""
 
-    def start(self, timeout_s: float = 30) -> "DaemonProcess":
+    def start(self, timeout_s: float = 30) -> DaemonProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "daemon", "serve", *self.args], cwd=self.cwd, env=self.env,
             stdout=subprocess.PIPE, stderr=open(self.cwd / "daemon.log", "ab"), text=True)

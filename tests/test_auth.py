@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import daemon_env, make_settings, running
 from daemon.auth import Tokens
 from daemon.errors import ConfigError
+from tests.support import daemon_env, make_settings, running
 
 FULL, READER = "full-7Qk2c9SECRET", "reader-m3P8xSECRET"
 UNAUTHORIZED = {"code": -32001, "message": "Unauthorized", "data": {"reason": "missing or unknown bearer token"}}

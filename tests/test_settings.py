@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from tests.support import REPO
 from daemon.errors import ConfigError
 from daemon.settings import SETTINGS, Settings
+from tests.support import REPO
 
 
 def test_every_setting_is_in_the_readme_table():

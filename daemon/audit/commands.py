@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import collections
 import sys
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import orjson
 import redis.asyncio as aioredis
@@ -12,12 +12,12 @@ from redis.exceptions import ResponseError
 from sqlalchemy import select
 
 from daemon.audit.stream import AuditStream, as_json_line
+from daemon.audit.tables import audit_outbox
 from daemon.constants import AUDIT_RECLAIM_IDLE_MS
+from daemon.domains.credits.tables import transactions
 from daemon.settings import Settings
 from daemon.storage import redis as redis_store
 from daemon.storage.database import Database
-from daemon.audit.tables import audit_outbox
-from daemon.domains.credits.tables import transactions
 
 BLOCK_MS = 2000  # below redis-py's socket timeout, so a blocking read is never cut off as a failure
 
@@ -38,7 +38,9 @@ async def _tail_plain(stream: AuditStream, follow: bool, out: TextIO) -> None:
         _print(out, entry_id, fields)
         last = entry_id
     while follow:
-        for _, batch in await stream.redis.xread({stream.key: last}, block=BLOCK_MS, count=500) or []:
+        got = cast(list[tuple[str, list[tuple[str, dict[str, str]]]]] | None,  # RESP2, decode_responses
+                   await stream.redis.xread({stream.key: last}, block=BLOCK_MS, count=500))
+        for _, batch in got or []:
             for entry_id, fields in batch:
                 _print(out, entry_id, fields)
                 last = entry_id
@@ -79,7 +81,7 @@ async def _deliver(r: aioredis.Redis, key: str, group: str, out: TextIO, got: An
             await r.xack(key, group, *ids)
 
 
-def _print(out: TextIO, entry_id: str, fields: dict) -> None:
+def _print(out: TextIO, entry_id: str, fields: dict[str, str]) -> None:
     out.write(orjson.dumps(as_json_line(entry_id, fields)).decode() + "\n")
 
 
@@ -104,7 +106,7 @@ async def verify(settings: Settings, out: TextIO | None = None) -> bool:
     return not problems
 
 
-def _differences(ledger: set[str], waiting: set[str], seen: collections.Counter) -> list[str]:
+def _differences(ledger: set[str], waiting: set[str], seen: collections.Counter[str]) -> list[str]:
     problems = []
     for tx_id in sorted(ledger - set(seen), key=_numeric):
         state = "still in the outbox" if tx_id in waiting else "lost"
@@ -126,7 +128,7 @@ class _stream:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.embedded = None
+        self.embedded: redis_store.EmbeddedRedis | None = None
 
     async def __aenter__(self) -> AuditStream:
         self.redis, self.embedded = await redis_store.open_redis(self.settings.redis_url, self.settings.state_dir)

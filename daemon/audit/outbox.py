@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select
 
-from daemon.storage.database import Database
 from daemon.audit.tables import audit_outbox
 from daemon.domains.credits.tables import transactions
+from daemon.storage.database import Database
 
 
 async def enqueue(conn: Any, tx_id: int) -> None:
@@ -27,7 +27,7 @@ ORDER BY o.tx_id"""
 _PG_REMOVE = "DELETE FROM audit_outbox WHERE tx_id = ANY($1::bigint[])"
 
 
-async def pending(db: Database, limit: int) -> list[dict]:
+async def pending(db: Database, limit: int) -> list[dict[str, str]]:
     """The oldest waiting ledger rows, as audit entries (every field a string)."""
     async with db.session() as conn:
         if db.kind == "postgresql":
@@ -62,7 +62,7 @@ async def vacuum(db: Database) -> None:
 
 async def backlog(db: Database) -> int:
     async with db.session() as conn:
-        return await conn.fetch_val(select(func.count()).select_from(audit_outbox))
+        return cast(int, await conn.fetch_val(select(func.count()).select_from(audit_outbox)))
 
 
 def entry(row: Any) -> dict[str, str]:

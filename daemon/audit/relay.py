@@ -28,7 +28,7 @@ class AuditRelay:
         self.metrics = metrics
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         self.healthy = True
         self._removed_since_vacuum = 0
 

@@ -3,7 +3,8 @@
 Exactly once: the relay deletes an outbox row only after its entry is in the stream, so a crash,
 a lost reply or a second daemon can send an entry again. The append is therefore a Lua script
 that sets a marker key `<stream>:relayed:<tx_id>:<digest of user_id and transaction_key>` with
-SET NX and appends only when the marker was new, atomically in Redis (one script call carries a whole batch, entry by entry). A re-send
+SET NX and appends only when the marker was new, atomically in Redis (one script call carries a
+whole batch, entry by entry). A re-send
 finds the marker and appends nothing. Markers expire after AUDIT_DEDUPE_TTL_S, far longer than
 any re-send window (an outbox row outlives its append only until the relay's next delete succeeds).
 The digest makes the marker name the ledger row, not only its id: a database restored from a
@@ -14,7 +15,8 @@ taken for re-sends.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any, cast
 
 import orjson
 import redis.asyncio as aioredis
@@ -50,7 +52,7 @@ class AuditStream:
             return 0
         fields = orjson.dumps([[x for pair in e.items() for x in pair] for e in entries])
         markers = [self.marker(e) for e in entries]
-        return await self._append_once(keys=[self.key, *markers], args=[AUDIT_DEDUPE_TTL_S, fields])
+        return cast(int, await self._append_once(keys=[self.key, *markers], args=[AUDIT_DEDUPE_TTL_S, fields]))
 
     def marker(self, entry: dict[str, str]) -> str:
         row = hashlib.blake2b(f"{entry['user_id']}\0{entry['transaction_key']}".encode(), digest_size=8).hexdigest()
@@ -59,7 +61,8 @@ class AuditStream:
     async def entries(self, start: str = "-", chunk: int = 1000) -> AsyncIterator[tuple[str, dict[str, str]]]:
         """Every entry from `start` on, oldest first, read in chunks."""
         while True:
-            batch = await self.redis.xrange(self.key, min=start, count=chunk)
+            # decode_responses: ids and fields are str
+            batch = cast(list[tuple[str, dict[str, str]]], await self.redis.xrange(self.key, min=start, count=chunk))
             for entry_id, fields in batch:
                 yield entry_id, fields
             if len(batch) < chunk:

@@ -49,10 +49,11 @@ class _Deadline:
         self._expired = False
 
     async def __aenter__(self) -> None:
-        self._task = asyncio.current_task()
-        if self._task is None:
+        task = asyncio.current_task()
+        if task is None:
             raise RuntimeError("a deadline must be used inside a task")
-        self._cancelling = self._task.cancelling()
+        self._task = task
+        self._cancelling = task.cancelling()
         self._filed = self._owner._file(self, asyncio.get_running_loop())
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -16,7 +16,8 @@ import dataclasses
 import logging
 import time
 import uuid
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import orjson
 import structlog
@@ -92,9 +93,9 @@ class Dispatcher:
             return _error(InvalidRequest({"reason": problem}), request_id)
         # jsonrpcserver looks the method up, calls it and shapes the response; the member is
         # already parsed and checked, so its own deserializer and jsonschema validator are skipped
-        response: dict[str, Any] | None = await async_dispatch_to_serializable(
-            member, self._methods, context=call, deserializer=_parsed, validator=_parsed)
-        return response
+        # one member in, so one response out (None for a notification), never a list
+        return cast("dict[str, Any] | None", await async_dispatch_to_serializable(
+            member, self._methods, context=call, deserializer=_parsed, validator=_parsed))
 
 
 def _parsed(member: Any) -> Any:

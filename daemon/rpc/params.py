@@ -14,7 +14,8 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import typing
-from typing import Any, Callable, Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 import orjson
 
@@ -58,7 +59,8 @@ def bind(specs: list[ParamSpec], args: tuple[Any, ...], kwargs: dict[str, Any]) 
         raise InvalidParams(None, "params are either by position or by name, not both")
     if len(args) > len(specs):
         raise InvalidParams(None, f"at most {len(specs)} params by position, got {len(args)}")
-    given = dict(zip((s.name for s in specs), args)) if args else kwargs
+    # by position, fewer args than specs: the rest take their defaults
+    given = dict(zip((s.name for s in specs), args, strict=False)) if args else kwargs
     known = {s.name for s in specs}
     for name in given:
         if name not in known:

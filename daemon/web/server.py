@@ -33,10 +33,11 @@ async def rpc(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     grant = EVERYTHING
     if services.tokens is not None:
-        grant = services.tokens.grant_for(request.headers.get("Authorization"))
-        if grant is None:
+        granted = services.tokens.grant_for(request.headers.get("Authorization"))
+        if granted is None:
             return web.Response(status=401, body=dispatch.unauthorized_body(), content_type=_JSON,
                                 headers={"WWW-Authenticate": "Bearer"})
+        grant = granted
     body = await _read_body(request, services.settings.call_timeout_s)
     if body is None:
         return web.Response(status=408, headers={"Connection": "close"})

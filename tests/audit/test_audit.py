@@ -4,12 +4,11 @@ import asyncio
 import time
 
 import orjson
-import pytest
 import redis as sync_redis
 
-from tests.support import REDIS_URL, make_settings, running
 from daemon.audit.commands import verify
 from daemon.audit.stream import AuditStream
+from tests.support import REDIS_URL, make_settings, running
 
 
 def stream_entries(url: str, key: str) -> list[dict]:
@@ -55,7 +54,7 @@ async def test_failed_writes_and_replays_append_nothing(rpc, stream_key):
     await rpc.error("top_up_credits", {"user_id": "b", "amount": 6, "transaction_key": "k"})  # 1003
     await rpc.result("spend_credits", ["b", 0])  # records nothing
     await rpc.result("top_up_credits", ["b", 1])  # a last write, to know the relay has passed the others
-    entries = await wait_for_entries(REDIS_URL, stream_key, 2)
+    await wait_for_entries(REDIS_URL, stream_key, 2)
     await asyncio.sleep(0.2)
     assert len(stream_entries(REDIS_URL, stream_key)) == 2
 

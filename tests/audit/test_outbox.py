@@ -2,8 +2,8 @@
 
 import redis as sync_redis
 
-from tests.support import REDIS_URL
 from daemon.audit import outbox
+from tests.support import REDIS_URL
 
 
 async def test_vacuum_between_batches_loses_nothing_waiting(rpc, stream_key):

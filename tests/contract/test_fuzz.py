@@ -15,8 +15,9 @@ import json
 import sqlite3
 import threading
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import orjson
 import pytest
@@ -56,7 +57,7 @@ class ThreadDaemon:
             self._ready.set()
             await self._stop.wait()
 
-    def __enter__(self) -> "ThreadDaemon":
+    def __enter__(self) -> ThreadDaemon:
         self._thread.start()
         assert self._ready.wait(30), "the daemon did not start"
         return self
@@ -164,8 +165,9 @@ odd_text = st.text(st.characters(exclude_categories=("Cs",), exclude_characters=
     st.sampled_from(SQL_AND_ODD)
 scalars = (st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False, allow_infinity=False)
            | st.text(max_size=30) | st.sampled_from(SQL_AND_ODD))
-json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
-                           max_leaves=20)
+json_values = st.recursive(
+    scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=20)
 # values a method might take, and values near every limit
 plausible = (st.sampled_from(["fuzz", "rich", "nobody", "spend-me", "", "x" * 255, "x" * 256, "USAGE", "TOP_UP", "0", "9" * 20])
              | st.sampled_from([0, 1, -1, 2**53 - 1, 2**53, 2**63, 2**64, 1000, 1001, 1.0, True])

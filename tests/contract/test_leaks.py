@@ -7,8 +7,9 @@ from __future__ import annotations
 import contextlib
 import re
 import textwrap
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import orjson
 import pytest

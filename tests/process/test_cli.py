@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import REPO, daemon_env, free_port
 from daemon.settings import SETTINGS
+from tests.support import daemon_env, free_port
 
 
 def dbmanager(*args: str, timeout: float = 60, cwd=None, **settings) -> subprocess.CompletedProcess:

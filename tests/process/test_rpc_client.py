@@ -15,15 +15,28 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
 import rpc_client
-from rpc_client import (AsyncClient, Client, Conflict, InsufficientBalance, InvalidParams, InvalidRequest,
-                        MethodNotFound, NotFound, RPCError, Timeout, Unauthorized, Unavailable)
+from rpc_client import (
+    AsyncClient,
+    Client,
+    Conflict,
+    InsufficientBalance,
+    InvalidParams,
+    InvalidRequest,
+    MethodNotFound,
+    NotFound,
+    RPCError,
+    Timeout,
+    Unauthorized,
+    Unavailable,
+)
 
 # ---------- fixtures ----------
 

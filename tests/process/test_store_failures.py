@@ -13,15 +13,15 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import asyncpg
 import pytest
 
-from tests.support import pg_reset, free_port, make_settings, running
 from daemon.audit.commands import verify
 from daemon.storage.database import is_unreachable
+from tests.support import free_port, make_settings, pg_reset, running
 
 UNAVAILABLE = {"code": -32002, "message": "Unavailable"}
 
@@ -162,7 +162,8 @@ async def assert_ledger_whole(url: str, keys: set[tuple[str, str]]) -> None:
         rows = await conn.fetch("SELECT b.user_id, b.balance, COALESCE(SUM(t.amount), 0) AS total "
                                 "FROM balances b LEFT JOIN transactions t ON t.user_id = b.user_id GROUP BY b.user_id, b.balance")
         assert rows and all(r["balance"] == r["total"] for r in rows), [dict(r) for r in rows]
-        ledger = [(r["user_id"], r["transaction_key"]) for r in await conn.fetch("SELECT user_id, transaction_key FROM transactions")]
+        rows = await conn.fetch("SELECT user_id, transaction_key FROM transactions")
+        ledger = [(r["user_id"], r["transaction_key"]) for r in rows]
         assert len(ledger) == len(set(ledger)) and set(ledger) == keys
     finally:
         await conn.close()

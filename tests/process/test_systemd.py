@@ -27,8 +27,8 @@ import orjson
 import pytest
 import redis as sync_redis
 
-from tests.support import REPO, readline, daemon_env, free_port
 from daemon import systemd
+from tests.support import REPO, daemon_env, free_port, readline
 
 
 @pytest.fixture(scope="session")

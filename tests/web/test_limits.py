@@ -15,9 +15,9 @@ import asyncpg
 import orjson
 import pytest
 
-from tests.support import make_settings, running
 from daemon import constants
 from daemon.constants import MAX_JSON_DEPTH, MAX_METADATA_BYTES
+from tests.support import make_settings, running
 
 
 @contextlib.asynccontextmanager
@@ -113,7 +113,8 @@ async def test_metadata_nesting_is_bounded_so_every_answer_can_be_written(rpc):
     await rpc.result("create_user", {"email": "d@x.io", "user_id": "d"})
     await rpc.result("top_up_credits", ["d", 10])
     deepest = nested(MAX_JSON_DEPTH)
-    body = f'{{"jsonrpc": "2.0", "method": "spend_credits", "id": 1, "params": {{"user_id": "d", "cost": 1, "metadata": {deepest}}}}}'
+    params = f'{{"user_id": "d", "cost": 1, "metadata": {deepest}}}'
+    body = f'{{"jsonrpc": "2.0", "method": "spend_credits", "id": 1, "params": {params}}}'
     assert (await rpc.post(body.encode()))[1]["result"] == 9
     # read back in a batch: the deepest place a response puts metadata
     status, body = await rpc.post([call("get_transaction_history", ["d"])])

@@ -2,8 +2,14 @@
 
 from daemon.context import Context
 from daemon.domains.credits.batcher import BATCHER, SpendBatcher
-from daemon.domains.credits.methods import (get_credits, get_transaction_history, grant_credits, refund_credits,
-                                            spend_credits, top_up_credits)
+from daemon.domains.credits.methods import (
+    get_credits,
+    get_transaction_history,
+    grant_credits,
+    refund_credits,
+    spend_credits,
+    top_up_credits,
+)
 from daemon.domains.credits.tables import balances, transactions
 from daemon.rpc.registry import Domain
 

@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any, cast
 
 import orjson
 
@@ -55,7 +56,7 @@ class _Spend:
     key: str | None
     request_hash: str
     metadata: str  # JSON text
-    future: asyncio.Future
+    future: asyncio.Future[int]
 
 
 @dataclasses.dataclass
@@ -73,9 +74,9 @@ class SpendBatcher:
         self._max_group = max_group
         self._lanes = [_Lane() for _ in range(lanes)]
         self._flush_scheduled = False
-        self._groups: set[asyncio.Task] = set()
+        self._groups: set[asyncio.Task[None]] = set()
 
-    async def spend(self, user_id: str, cost: int, metadata: dict, key: str | None, request_hash: str) -> int:
+    async def spend(self, user_id: str, cost: int, metadata: dict[str, Any], key: str | None, request_hash: str) -> int:
         """The new balance (or a replayed one); raises 1001, 1002 or 1003 like the one-call path."""
         loop = asyncio.get_running_loop()
         spend = _Spend(user_id, cost, key, request_hash, orjson.dumps(metadata).decode(), loop.create_future())
@@ -124,16 +125,18 @@ class SpendBatcher:
 
     async def _apply(self, group: list[_Spend]) -> list[Any]:
         async with self._db.session() as conn:
-            return await conn.raw_connection.fetch(
+            return cast(list[Any], await conn.raw_connection.fetch(
                 _APPLY, [s.user_id for s in group], [s.cost for s in group], [s.key for s in group],
-                [s.request_hash for s in group], [s.metadata for s in group])
+                [s.request_hash for s in group], [s.metadata for s in group]))
 
     def _answer(self, spend: _Spend, code: int, balance: int | None) -> None:
         if spend.future.done():
             return
         if code == 0:
+            assert balance is not None  # dbm_spend_batch gives a balance with codes 0 and 1001
             spend.future.set_result(balance)
         elif code == InsufficientBalance.code:
+            assert balance is not None
             spend.future.set_exception(InsufficientBalance(spend.user_id, balance, spend.cost))
         elif code == NotFound.code:
             spend.future.set_exception(NotFound("user", spend.user_id))

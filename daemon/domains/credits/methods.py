@@ -12,7 +12,8 @@ a retry from ever charging twice, with one daemon or several on one database.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, cast
 
 import orjson
 from sqlalchemy import func, select
@@ -24,8 +25,7 @@ from daemon.context import Context
 from daemon.domains.credits.batcher import BATCHER
 from daemon.domains.credits.ledger import request_hash, reused_key
 from daemon.domains.credits.tables import balances, transactions
-from daemon.domains.credits.types import (Amount, Balance, PositiveAmount, Transaction, TransactionPage,
-                                          TransactionType)
+from daemon.domains.credits.types import Amount, Balance, PositiveAmount, Transaction, TransactionPage, TransactionType
 from daemon.domains.types import Metadata, Name, TransactionKey, UserId
 from daemon.errors import Conflict, InsufficientBalance, InvalidParams, NotFound
 from daemon.rpc.registry import rpc_method
@@ -34,8 +34,11 @@ from daemon.rpc.schema import Doc, Range
 # The seed's UsageTransactionMetadata: spend metadata is kept as given, these fields included.
 USAGE_METADATA_FIELDS = ("graph_exec_id", "graph_id", "node_id", "node_exec_id", "block_id", "block", "input", "reason")
 
+UsageMetadata = Annotated[Metadata, Doc("UsageTransactionMetadata: " + ", ".join(USAGE_METADATA_FIELDS))]
+RefundAmount = Annotated[PositiveAmount, Doc("default: all that is left to refund of that spend")]
+
 # plan(conn, balance) → (signed amount, metadata, refunded transaction id or None)
-Plan = Callable[[Any, int], Awaitable[tuple[int, dict, int | None]]]
+Plan = Callable[[Any, int], Awaitable[tuple[int, dict[str, Any], int | None]]]
 
 
 @rpc_method(errors=(NotFound,), retry="safe")
@@ -47,7 +50,7 @@ async def get_credits(ctx: Context, user_id: UserId) -> Balance:
 
 @rpc_method(errors=(NotFound, InsufficientBalance, Conflict), retry="keyed")
 async def spend_credits(ctx: Context, user_id: UserId, cost: Amount,
-                        metadata: Annotated[Metadata, Doc("UsageTransactionMetadata: " + ", ".join(USAGE_METADATA_FIELDS))] | None = None,
+                        metadata: UsageMetadata | None = None,
                         transaction_key: TransactionKey | None = None) -> Balance:
     """Spends `cost` credits; fails with 1001 and changes nothing when the balance is short."""
     if cost == 0:  # records nothing, by the contract
@@ -57,7 +60,7 @@ async def spend_credits(ctx: Context, user_id: UserId, cost: Amount,
     if batcher is not None:  # PostgreSQL: by group commit, see batcher.py
         return await batcher.spend(user_id, cost, metadata or {}, transaction_key, request_hash("USAGE", request))
 
-    async def plan(conn: Any, balance: int) -> tuple[int, dict, int | None]:
+    async def plan(conn: Any, balance: int) -> tuple[int, dict[str, Any], int | None]:
         if balance < cost:
             raise InsufficientBalance(user_id, balance, cost)
         return -cost, metadata or {}, None
@@ -84,11 +87,11 @@ async def grant_credits(ctx: Context, user_id: UserId, amount: PositiveAmount,
 @rpc_method(errors=(NotFound, Conflict), retry="keyed")
 async def refund_credits(ctx: Context, user_id: UserId,
                          spend_transaction_key: Annotated[Name, Doc("the transaction_key of the spend to refund")],
-                         amount: Annotated[PositiveAmount, Doc("default: all that is left to refund of that spend")] | None = None,
+                         amount: RefundAmount | None = None,
                          reason: Name | None = None,
                          transaction_key: TransactionKey | None = None) -> Balance:
     """Gives back all or part of one earlier spend, never more than it cost over all its refunds."""
-    async def plan(conn: Any, balance: int) -> tuple[int, dict, int | None]:
+    async def plan(conn: Any, balance: int) -> tuple[int, dict[str, Any], int | None]:
         spend_id, refundable = await _refundable(conn, user_id, spend_transaction_key)
         if refundable == 0:
             raise Conflict({"spend_transaction_key": spend_transaction_key, "refundable": 0,
@@ -129,13 +132,13 @@ def transaction_view(row: Any) -> Transaction:
             "metadata": orjson.loads(row["metadata"]), "created_at": row["created_at"]}
 
 
-def _credit(amount: int, metadata: dict) -> Plan:
-    async def plan(conn: Any, balance: int) -> tuple[int, dict, int | None]:
+def _credit(amount: int, metadata: dict[str, Any]) -> Plan:
+    async def plan(conn: Any, balance: int) -> tuple[int, dict[str, Any], int | None]:
         return amount, metadata, None
     return plan
 
 
-async def _write(ctx: Context, user_id: str, key: str | None, tx_type: str, request: dict, plan: Plan) -> int:
+async def _write(ctx: Context, user_id: str, key: str | None, tx_type: str, request: dict[str, Any], plan: Plan) -> int:
     digest = request_hash(tx_type, request)
     async with ctx.db.write() as conn:
         balance = await _balance(conn, user_id, lock=True)
@@ -160,7 +163,7 @@ async def _write(ctx: Context, user_id: str, key: str | None, tx_type: str, requ
 
 async def _balance(conn: Any, user_id: str, lock: bool = False) -> int:
     query = select(balances.c.balance).where(balances.c.user_id == user_id)
-    balance = await conn.fetch_val(query.with_for_update() if lock else query)
+    balance = cast("int | None", await conn.fetch_val(query.with_for_update() if lock else query))
     if balance is None:
         raise NotFound("user", user_id)
     return balance
@@ -174,7 +177,7 @@ async def _replay(conn: Any, user_id: str, key: str, digest: str) -> int | None:
         return None
     if prior[0] != digest:
         raise reused_key(key)
-    return prior[1]
+    return cast(int, prior[1])
 
 
 async def _refundable(conn: Any, user_id: str, spend_key: str) -> tuple[int, int]:
