@@ -26,6 +26,10 @@ GC_THRESHOLDS = (50_000, 20, 20)  # gc.set_threshold once serving (Python's defa
 SPEND_GROUP_MAX = 500  # spends per statement
 SPEND_LANES = 2  # groups at the database at once, each holding one pooled connection
 
+# Credit holds: lapsed ones are marked EXPIRED this often, this many users at a time
+HOLD_SWEEP_INTERVAL_S = 1.0
+HOLD_SWEEP_BATCH = 500
+
 # Start-up: each store is retried with back-off this long at first, doubling up to the ceiling
 START_RETRY_FIRST_S, START_RETRY_MAX_S = 0.2, 5.0
 

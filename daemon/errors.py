@@ -61,8 +61,9 @@ class Timeout(RpcError):
 class InsufficientBalance(RpcError):
     code, message = 1001, "Insufficient balance"
 
-    def __init__(self, user_id: str, balance: int, amount: int):
-        super().__init__({"user_id": user_id, "balance": balance, "amount": amount})
+    def __init__(self, user_id: str, balance: int, amount: int, available: int):
+        # `available` is the balance less what holds set aside: what spends and new holds draw on
+        super().__init__({"user_id": user_id, "balance": balance, "amount": amount, "available": available})
 
 
 class NotFound(RpcError):

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import copy
 import os
@@ -119,6 +120,23 @@ class PrivateRedis:
 
     def client(self) -> sync_redis.Redis:
         return sync_redis.Redis(port=self.port, decode_responses=True)
+
+
+def stream_entries(url: str, key: str) -> list[dict]:
+    client = sync_redis.Redis.from_url(url, decode_responses=True)
+    try:
+        return [fields for _, fields in client.xrange(key)]
+    finally:
+        client.close()
+
+
+async def wait_for_entries(url: str, key: str, count: int, timeout_s: float = 10) -> list[dict]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        entries = stream_entries(url, key)
+        if len(entries) >= count or time.monotonic() > deadline:
+            return entries
+        await asyncio.sleep(0.02)
 
 
 # ---------- in-process daemon ----------

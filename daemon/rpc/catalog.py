@@ -44,7 +44,9 @@ def client_table(registry: Registry) -> str:
     keyed = [m for m in registry.methods.values() if m.retry == "keyed"]
     lines = [f"# --- {_GENERATED} ---",
              "# Retried freely: reads, and writes that give the same answer twice (x-retry: safe).",
-             "SAFE = frozenset({" + ", ".join(f'"{n}"' for n in safe) + "})",
+             "SAFE = frozenset({",
+             *(f'    "{n}",' for n in safe),
+             "})",
              "# Retried with the transaction_key the client adds when there is none (x-retry: keyed);",
              "# their params in positional order.",
              "KEYED = {"]

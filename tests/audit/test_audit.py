@@ -8,24 +8,7 @@ import redis as sync_redis
 
 from daemon.audit.commands import verify
 from daemon.audit.stream import AuditStream
-from tests.support import REDIS_URL, make_settings, running
-
-
-def stream_entries(url: str, key: str) -> list[dict]:
-    client = sync_redis.Redis.from_url(url, decode_responses=True)
-    try:
-        return [fields for _, fields in client.xrange(key)]
-    finally:
-        client.close()
-
-
-async def wait_for_entries(url: str, key: str, count: int, timeout_s: float = 10) -> list[dict]:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        entries = stream_entries(url, key)
-        if len(entries) >= count or time.monotonic() > deadline:
-            return entries
-        await asyncio.sleep(0.02)
+from tests.support import REDIS_URL, make_settings, running, stream_entries, wait_for_entries
 
 
 async def test_every_write_appends_one_entry_with_every_field(rpc, stream_key):

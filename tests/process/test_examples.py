@@ -55,7 +55,7 @@ def test_client_example(spawn_daemon, settings, script):
     assert calls["top_up_credits"]["result"] == 100
     assert calls["spend_credits"]["result"] == calls["spend_credits (retried)"]["result"] == 95
     assert calls["spend_credits (too much)"]["result"] == {
-        "code": 1001, "data": {"user_id": user["id"], "balance": 95, "amount": 1000}}
+        "code": 1001, "data": {"user_id": user["id"], "balance": 95, "amount": 1000, "available": 95}}
     assert_batch([r.get("error", r) if isinstance(r, dict) else r for r in calls["batch"]["results"]])
 
 

@@ -179,7 +179,7 @@ def test_insufficient_balance(client):
     user_id = new_user(client, balance=3)
     with pytest.raises(InsufficientBalance) as raised:
         client.spend_credits(user_id, 5)
-    assert raised.value.data == {"user_id": user_id, "balance": 3, "amount": 5}
+    assert raised.value.data == {"user_id": user_id, "balance": 3, "amount": 5, "available": 3}
     assert client.get_credits(user_id) == 3
 
 

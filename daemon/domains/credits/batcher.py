@@ -13,11 +13,12 @@ How:
 - SPEND_LANES lanes split the users (by hash), so the groups at the database at once never touch the
   same user: they never wait for each other's row locks, and one user's spends to this daemon
   are applied in the order they arrived.
-- A group is one call of the `dbm_spend_batch` function (Alembic revision 0002, storage/migrations/versions/):
-  one statement, so one round trip and one commit for the whole group. The function applies the
+- A group is one call of the `dbm_spend_available` function (Alembic revision 0003, in
+  storage/migrations/versions/): one statement, so one round trip and one commit for the whole group. The function applies the
   spends one after another, each with the same rules as the one-call path: the balance row is
   locked from the check to the write, a known `transaction_key` replays its first result or is
-  1003 with other params, a short balance is 1001 and changes nothing, and the ledger row and its
+  1003 with other params, a spend past `balance - held` (holds.py; lapsed holds let go first) is
+  1001 and changes nothing, and the ledger row and its
   audit outbox row are written in the same transaction. Each call gets its own answer.
 - Spends run in user order inside the function, so two groups that do touch the same users
   (from two daemons sharing the database) lock them in the same order: one waits for the other,
@@ -46,7 +47,7 @@ from daemon.storage.database import Database
 
 BATCHER: StateKey[SpendBatcher] = StateKey("credits.batcher")  # set on PostgreSQL only
 
-_APPLY = "SELECT call_index, error_code, result_balance FROM dbm_spend_batch($1, $2, $3, $4, $5)"
+_APPLY = "SELECT call_index, error_code, result_balance, result_available FROM dbm_spend_available($1, $2, $3, $4, $5)"
 
 
 @dataclasses.dataclass(slots=True)
@@ -117,8 +118,8 @@ class SpendBatcher:
                     spend.future.set_exception(exc)
         else:
             self._on_commit()
-            for index, code, balance in rows:
-                self._answer(group[index - 1], code, balance)
+            for index, code, balance, available in rows:
+                self._answer(group[index - 1], code, balance, available)
         finally:
             lane.busy = False
             self._start(lane)
@@ -129,15 +130,15 @@ class SpendBatcher:
                 _APPLY, [s.user_id for s in group], [s.cost for s in group], [s.key for s in group],
                 [s.request_hash for s in group], [s.metadata for s in group]))
 
-    def _answer(self, spend: _Spend, code: int, balance: int | None) -> None:
+    def _answer(self, spend: _Spend, code: int, balance: int | None, available: int | None) -> None:
         if spend.future.done():
             return
         if code == 0:
             assert balance is not None  # dbm_spend_batch gives a balance with codes 0 and 1001
             spend.future.set_result(balance)
         elif code == InsufficientBalance.code:
-            assert balance is not None
-            spend.future.set_exception(InsufficientBalance(spend.user_id, balance, spend.cost))
+            assert balance is not None and available is not None
+            spend.future.set_exception(InsufficientBalance(spend.user_id, balance, spend.cost, available))
         elif code == NotFound.code:
             spend.future.set_exception(NotFound("user", spend.user_id))
         else:

@@ -2,11 +2,12 @@
 
 Spends on PostgreSQL are grouped, many calls to one statement and one commit, by
 `batcher.py` (its docstring explains how the same rules hold there). Every other write runs
-in `_write`: one transaction that locks the user's balance row (FOR UPDATE on
+in `write`: one transaction that locks the user's balance row (FOR UPDATE on
 PostgreSQL; BEGIN IMMEDIATE on SQLite), replays a known `transaction_key`, applies the change,
 appends the immutable ledger row and its audit outbox row, and commits them together. Holding
-the row lock from the check to the write is what keeps a balance from ever going below zero and
-a retry from ever charging twice, with one daemon or several on one database.
+the row lock from the check to the write is what keeps a balance from ever going below zero (nor
+below what holds set aside: holds.py) and a retry from ever charging twice, with one daemon or
+several on one database.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from daemon.clock import now_rfc3339
 from daemon.constants import HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, MAX_SAFE_INTEGER
 from daemon.context import Context
 from daemon.domains.credits.batcher import BATCHER
-from daemon.domains.credits.ledger import request_hash, reused_key
+from daemon.domains.credits.ledger import Funds, lock_funds, request_hash, reused_key
 from daemon.domains.credits.tables import balances, transactions
 from daemon.domains.credits.types import Amount, Balance, PositiveAmount, Transaction, TransactionPage, TransactionType
 from daemon.domains.types import Metadata, Name, TransactionKey, UserId
@@ -37,8 +38,8 @@ USAGE_METADATA_FIELDS = ("graph_exec_id", "graph_id", "node_id", "node_exec_id",
 UsageMetadata = Annotated[Metadata, Doc("UsageTransactionMetadata: " + ", ".join(USAGE_METADATA_FIELDS))]
 RefundAmount = Annotated[PositiveAmount, Doc("default: all that is left to refund of that spend")]
 
-# plan(conn, balance) → (signed amount, metadata, refunded transaction id or None)
-Plan = Callable[[Any, int], Awaitable[tuple[int, dict[str, Any], int | None]]]
+# plan(conn, funds) → (signed amount, metadata, refunded transaction id or None)
+Plan = Callable[[Any, Funds], Awaitable[tuple[int, dict[str, Any], int | None]]]
 
 
 @rpc_method(errors=(NotFound,), retry="safe")
@@ -52,7 +53,9 @@ async def get_credits(ctx: Context, user_id: UserId) -> Balance:
 async def spend_credits(ctx: Context, user_id: UserId, cost: Amount,
                         metadata: UsageMetadata | None = None,
                         transaction_key: TransactionKey | None = None) -> Balance:
-    """Spends `cost` credits; fails with 1001 and changes nothing when the balance is short."""
+    """Spends `cost` credits; 1001, changing nothing, when the available credits are short.
+
+    Available is the balance less what holds set aside (`get_balance`)."""
     if cost == 0:  # records nothing, by the contract
         return await get_credits(ctx, user_id)
     request = {"cost": cost, "metadata": metadata or {}}  # left out and {} store the same: one request
@@ -60,18 +63,20 @@ async def spend_credits(ctx: Context, user_id: UserId, cost: Amount,
     if batcher is not None:  # PostgreSQL: by group commit, see batcher.py
         return await batcher.spend(user_id, cost, metadata or {}, transaction_key, request_hash("USAGE", request))
 
-    async def plan(conn: Any, balance: int) -> tuple[int, dict[str, Any], int | None]:
-        if balance < cost:
-            raise InsufficientBalance(user_id, balance, cost)
+    async def plan(conn: Any, funds: Funds) -> tuple[int, dict[str, Any], int | None]:
+        if cost > funds.available:
+            await funds.let_lapsed_go(conn)
+        if cost > funds.available:
+            raise InsufficientBalance(user_id, funds.balance, cost, funds.available)
         return -cost, metadata or {}, None
-    return await _write(ctx, user_id, transaction_key, "USAGE", request, plan)
+    return await write(ctx, user_id, transaction_key, "USAGE", request, plan)
 
 
 @rpc_method(errors=(NotFound, Conflict), retry="keyed")
 async def top_up_credits(ctx: Context, user_id: UserId, amount: PositiveAmount, metadata: Metadata | None = None,
                          transaction_key: TransactionKey | None = None) -> Balance:
     """Adds `amount` credits bought by the user."""
-    return await _write(ctx, user_id, transaction_key, "TOP_UP", {"amount": amount, "metadata": metadata or {}},
+    return await write(ctx, user_id, transaction_key, "TOP_UP", {"amount": amount, "metadata": metadata or {}},
                         _credit(amount, metadata or {}))
 
 
@@ -80,7 +85,7 @@ async def grant_credits(ctx: Context, user_id: UserId, amount: PositiveAmount,
                         reason: Annotated[Name, Doc("why the credits are given; kept in the transaction's metadata")],
                         transaction_key: TransactionKey | None = None) -> Balance:
     """Gives `amount` credits for free, for a reason."""
-    return await _write(ctx, user_id, transaction_key, "GRANT", {"amount": amount, "reason": reason},
+    return await write(ctx, user_id, transaction_key, "GRANT", {"amount": amount, "reason": reason},
                         _credit(amount, {"reason": reason}))
 
 
@@ -91,7 +96,7 @@ async def refund_credits(ctx: Context, user_id: UserId,
                          reason: Name | None = None,
                          transaction_key: TransactionKey | None = None) -> Balance:
     """Gives back all or part of one earlier spend, never more than it cost over all its refunds."""
-    async def plan(conn: Any, balance: int) -> tuple[int, dict[str, Any], int | None]:
+    async def plan(conn: Any, funds: Funds) -> tuple[int, dict[str, Any], int | None]:
         spend_id, refundable = await _refundable(conn, user_id, spend_transaction_key)
         if refundable == 0:
             raise Conflict({"spend_transaction_key": spend_transaction_key, "refundable": 0,
@@ -101,7 +106,7 @@ async def refund_credits(ctx: Context, user_id: UserId,
             raise InvalidParams("amount", f"at most {refundable} is left to refund of that spend", refundable=refundable)
         return refund, {"reason": reason, "spend_transaction_key": spend_transaction_key}, spend_id
     request = {"spend_transaction_key": spend_transaction_key, "amount": amount, "reason": reason}
-    return await _write(ctx, user_id, transaction_key, "REFUND", request, plan)
+    return await write(ctx, user_id, transaction_key, "REFUND", request, plan)
 
 
 @rpc_method(errors=(NotFound,), retry="safe")
@@ -133,21 +138,23 @@ def transaction_view(row: Any) -> Transaction:
 
 
 def _credit(amount: int, metadata: dict[str, Any]) -> Plan:
-    async def plan(conn: Any, balance: int) -> tuple[int, dict[str, Any], int | None]:
+    async def plan(conn: Any, funds: Funds) -> tuple[int, dict[str, Any], int | None]:
         return amount, metadata, None
     return plan
 
 
-async def _write(ctx: Context, user_id: str, key: str | None, tx_type: str, request: dict[str, Any], plan: Plan) -> int:
+async def write(ctx: Context, user_id: str, key: str | None, tx_type: str, request: dict[str, Any], plan: Plan) -> int:
+    """One ledger write, in one transaction: lock the user's funds, replay a known key, apply
+    what `plan` decides, append the ledger row and its outbox row. Returns the new balance."""
     digest = request_hash(tx_type, request)
     async with ctx.db.write() as conn:
-        balance = await _balance(conn, user_id, lock=True)
+        funds = await lock_funds(conn, user_id)
         if key is not None:
             replayed = await _replay(conn, user_id, key, digest)
             if replayed is not None:
                 return replayed
-        amount, metadata, refund_of = await plan(conn, balance)
-        new_balance = balance + amount
+        amount, metadata, refund_of = await plan(conn, funds)
+        new_balance = funds.balance + amount
         if new_balance > MAX_SAFE_INTEGER:
             raise InvalidParams("amount", "would take the balance past 2^53-1")
         await conn.execute(balances.update().where(balances.c.user_id == user_id).values(balance=new_balance))
@@ -161,9 +168,9 @@ async def _write(ctx: Context, user_id: str, key: str | None, tx_type: str, requ
     return new_balance
 
 
-async def _balance(conn: Any, user_id: str, lock: bool = False) -> int:
+async def _balance(conn: Any, user_id: str) -> int:
     query = select(balances.c.balance).where(balances.c.user_id == user_id)
-    balance = cast("int | None", await conn.fetch_val(query.with_for_update() if lock else query))
+    balance = cast("int | None", await conn.fetch_val(query))
     if balance is None:
         raise NotFound("user", user_id)
     return balance

@@ -1,4 +1,5 @@
-"""The ledger: one balance row per user, and the immutable transactions that explain it."""
+"""The ledger: one balance row per user, the immutable transactions that explain it, and the
+holds that set part of a balance aside."""
 
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 
@@ -8,6 +9,9 @@ balances = Table(
     "balances", metadata,
     Column("user_id", Name, ForeignKey("users.id"), primary_key=True),
     Column("balance", BigInteger, nullable=False),
+    # the sum of the user's HELD holds, lapsed ones included until they are let go (holds.py):
+    # never less than what truly counts, so `balance - held` never lets a spend overdraw
+    Column("held", BigInteger, nullable=False, server_default="0"),
 )
 
 transactions = Table(
@@ -26,4 +30,21 @@ transactions = Table(
     UniqueConstraint("user_id", "transaction_key", name="uq_transactions_user_key"),
     Index("ix_transactions_user_id_id", "user_id", "id"),
     Index("ix_transactions_refund_of", "refund_of"),
+)
+
+holds = Table(
+    "holds", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_id", Name, ForeignKey("users.id"), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),  # HELD, CAPTURED, RELEASED or EXPIRED
+    Column("captured", BigInteger, nullable=False),
+    Column("expires_at", Timestamp, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("transaction_key", Name, nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("metadata", Text, nullable=False),  # the caller's; its capture's transaction carries it too
+    UniqueConstraint("user_id", "transaction_key", name="uq_holds_user_key"),
+    Index("ix_holds_user_id_status", "user_id", "status"),
+    Index("ix_holds_status_expires_at", "status", "expires_at"),  # the sweeper's scan
 )

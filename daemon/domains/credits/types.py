@@ -4,12 +4,16 @@ from typing import Annotated, Literal, TypedDict
 
 from daemon.constants import MAX_SAFE_INTEGER
 from daemon.domains.types import JsonObject, Timestamp
-from daemon.rpc.schema import Doc, Range
+from daemon.rpc.schema import Doc, Len, Range
 
 Amount = Annotated[int, Range(0, MAX_SAFE_INTEGER)]
 PositiveAmount = Annotated[int, Range(1, MAX_SAFE_INTEGER)]
 TransactionType = Literal["USAGE", "TOP_UP", "GRANT", "REFUND"]
 Balance = Annotated[int, Range(0), Doc("the balance, in credits")]
+HoldId = Annotated[str, Len(1, 255), Doc("the hold_id reserve_credits returned")]
+TtlS = Annotated[int, Range(1, 86400), Doc("seconds until the hold expires; default 900")]
+CaptureAmount = Annotated[int, Range(1, MAX_SAFE_INTEGER), Doc("at most the amount held; default: all of it")]
+HoldStatus = Literal["HELD", "CAPTURED", "RELEASED", "EXPIRED"]
 
 
 class Transaction(TypedDict):
@@ -26,3 +30,19 @@ class Transaction(TypedDict):
 class TransactionPage(TypedDict):
     transactions: list[Transaction]
     next_cursor: Annotated[str | None, Doc("pass as cursor for the next page; null on the last")]
+
+
+class Hold(TypedDict):
+    hold_id: str
+    user_id: str
+    amount: int
+    status: Annotated[HoldStatus, Doc("a HELD hold past its expires_at reads EXPIRED")]
+    expires_at: Timestamp
+    created_at: Timestamp
+    captured: Annotated[int, Doc("the amount captured; 0 until then")]
+
+
+class BalanceSummary(TypedDict):
+    balance: int
+    held: Annotated[int, Doc("set aside by holds that have not lapsed")]
+    available: Annotated[int, Doc("balance - held: what spends and new holds draw on")]

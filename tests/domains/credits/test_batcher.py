@@ -21,7 +21,7 @@ async def test_one_batch_of_mixed_spends_answers_each_call_on_its_own(rpc):
     assert status == 200 and len(answers) == 6
     assert by_id[0]["result"] == 7
     assert by_id[1]["error"] == {"code": 1001, "message": "Insufficient balance",
-                                 "data": {"user_id": "m", "balance": 7, "amount": 100}}
+                                 "data": {"user_id": "m", "balance": 7, "amount": 100, "available": 7}}
     assert by_id[2]["error"]["code"] == 1002
     assert by_id[3]["result"] == by_id[4]["result"] == 5  # the second is a replay
     assert by_id[5]["error"]["code"] == 1003

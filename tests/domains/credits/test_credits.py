@@ -25,7 +25,7 @@ async def test_spend_beyond_balance_fails_and_changes_nothing(rpc, alice):
     await rpc.result("top_up_credits", [alice, 10])
     error = await rpc.error("spend_credits", [alice, 11])
     assert error == {"code": 1001, "message": "Insufficient balance",
-                     "data": {"user_id": alice, "balance": 10, "amount": 11}}
+                     "data": {"user_id": alice, "balance": 10, "amount": 11, "available": 10}}
     assert await rpc.result("get_credits", [alice]) == 10
     assert len((await rpc.result("get_transaction_history", [alice]))["transactions"]) == 1
 
