@@ -54,22 +54,37 @@ def post(url: str, method: str, params: Any = None, token: str | None = None, ti
 
 
 class Receiver:
-    """A stand-in for systemd's notification socket: a datagram socket bound at `address`."""
+    """A stand-in for systemd's notification socket: a datagram socket bound at `address`, read
+    all the time as systemd reads it (a unix datagram queue holds only ~10 datagrams, and the
+    daemon never blocks to send one: a reader that waited would lose READY behind the pings)."""
 
     def __init__(self, address: str):
         self.address = address
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind("\0" + address[1:] if address.startswith("@") else address)
-        self.sock.setblocking(False)
+        self.sock.settimeout(0.05)
+        self._got: list[str] = []
+        self._closed = threading.Event()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while not self._closed.is_set():
+            try:
+                self._got.extend(self.sock.recv(4096).decode().split("\n"))
+            except (TimeoutError, OSError):
+                continue
 
     def messages(self) -> list[str]:
         """Every assignment received since the last call, in order (a datagram may hold several)."""
-        got = []
-        while True:
-            try:
-                got.extend(self.sock.recv(4096).decode().split("\n"))
-            except BlockingIOError:
-                return got
+        time.sleep(0.1)  # what is in flight arrives
+        got, self._got = self._got, []
+        return got
+
+    def close(self) -> None:
+        self._closed.set()
+        self._reader.join(1)
+        self.sock.close()
 
 
 @pytest.fixture
@@ -78,7 +93,7 @@ def receiver(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     receiver = Receiver(str(tmp_path / "notify"))
     monkeypatch.setenv("NOTIFY_SOCKET", receiver.address)
     yield receiver
-    receiver.sock.close()
+    receiver.close()
 
 
 # ---------- unit files ----------
@@ -112,7 +127,7 @@ def test_notify_reaches_an_abstract_socket(monkeypatch):
     monkeypatch.setenv("NOTIFY_SOCKET", receiver.address)
     systemd.notify("READY=1", "STATUS=serving")
     assert receiver.messages() == ["READY=1", "STATUS=serving"]
-    receiver.sock.close()
+    receiver.close()
 
 
 def test_watchdog_is_not_ours_when_watchdog_pid_names_another_process(monkeypatch):
