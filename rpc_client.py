@@ -47,7 +47,8 @@ from typing import Any
 
 __all__ = [
     "Client", "AsyncClient", "RPCError", "ParseError", "InvalidRequest", "MethodNotFound", "InvalidParams",
-    "InternalError", "Unauthorized", "Unavailable", "Timeout", "InsufficientBalance", "NotFound", "Conflict",
+    "InternalError", "Unauthorized", "Unavailable", "Timeout", "ResponseTooLarge", "InsufficientBalance", "NotFound",
+    "Conflict",
 ]
 
 DEFAULT_TIMEOUT_S = 60.0  # longer than the daemon's own call timeout (30 s), so that its -32003 arrives first
@@ -137,6 +138,10 @@ class Timeout(RPCError):
     code, message = -32003, "Timeout"
 
 
+class ResponseTooLarge(RPCError):
+    code, message = -32005, "Response too large"
+
+
 class InsufficientBalance(RPCError):
     code, message = 1001, "Insufficient balance"
 
@@ -151,7 +156,7 @@ class Conflict(RPCError):
 
 ERRORS_BY_CODE = {cls.code: cls for cls in (
     ParseError, InvalidRequest, MethodNotFound, InvalidParams, InternalError, Unauthorized, Unavailable,
-    Timeout, InsufficientBalance, NotFound, Conflict)}
+    Timeout, ResponseTooLarge, InsufficientBalance, NotFound, Conflict)}
 
 
 def error_from(error: Any) -> RPCError:

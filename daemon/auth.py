@@ -9,6 +9,7 @@ import hashlib
 import hmac
 from pathlib import Path
 
+from daemon.constants import MIN_TOKEN_CHARS
 from daemon.errors import ConfigError
 
 
@@ -49,6 +50,8 @@ class Tokens:
             if len(parts) > 2:  # e.g. "TOKEN get_*, ping": a silently dropped glob would surprise
                 raise ConfigError(f"DBM_AUTH_TOKENS_FILE line {number}: "
                                   "expected TOKEN or TOKEN GLOB[,GLOB…] (no spaces in the list)")
+            if len(parts[0]) < MIN_TOKEN_CHARS:  # a short token can be guessed; its text is never shown
+                raise ConfigError(f"DBM_AUTH_TOKENS_FILE line {number}: a token is at least {MIN_TOKEN_CHARS} characters")
             globs = tuple(g for g in parts[1].split(",") if g) if len(parts) > 1 else ("*",)
             grants[_digest(parts[0])] = Grant(globs)
         if not grants:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Coroutine, Sequence
 from typing import Any, TypeVar
@@ -18,6 +19,7 @@ T = TypeVar("T")
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    os.umask(0o077)  # the ledger and the audit stream are nobody else's: state dirs 0700, files 0600
     try:
         settings = Settings.load({s.field: getattr(args, s.field) for s in SETTINGS})
         logs.configure(settings.log_level)

@@ -1,7 +1,9 @@
 """Limits, key names and timings that more than one module relies on, in one place."""
 
+MAX_ROW_ID = 2**63 - 1  # a BIGINT: a cursor past it is no row's, and no database may be asked for it
 MAX_SAFE_INTEGER = 2**53 - 1  # amounts are 0 ≤ n ≤ 2^53−1 so that every JSON client reads them exactly
 NAME_MIN_CHARS, NAME_MAX_CHARS = 1, 255  # user_id, transaction_key, …
+MIN_TOKEN_CHARS = 32  # bearer tokens: `openssl rand -hex 32` gives 64
 MAX_METADATA_BYTES = 16 * 1024  # metadata, serialized
 # how deep a JSON param (metadata) may nest: orjson writes at most 254 levels, and a response
 # wraps metadata in up to 5 more (batch, response, result, transactions, transaction)
@@ -9,6 +11,10 @@ MAX_JSON_DEPTH = 64
 HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT = 50, 1000
 
 HEALTH_CHECK_TIMEOUT_S = 2.0
+HEALTH_CACHE_S = 1.0  # /healthz needs no token: its store checks run at most this often
+LISTEN_BACKLOG = 1024  # connections past DBM_MAX_CONNECTIONS wait here, in the kernel
+FD_RESERVE = 64  # file descriptors kept beyond clients and pool: Redis, the SQLite files, logs
+LOG_RATE_INTERVAL_S = 10.0  # refused requests and malformed HTTP: at most one log line per this, with a count
 # an idle connection, or one still sending its request line and headers, is closed after this long
 # (aiohttp's own default is an hour); above the 60 s a reverse proxy keeps idle upstream connections
 HTTP_KEEPALIVE_TIMEOUT_S = 75.0

@@ -58,6 +58,13 @@ class Timeout(RpcError):
     code, message = -32003, "Timeout"
 
 
+class ResponseTooLarge(RpcError):
+    code, message = -32005, "Response too large"
+
+    def __init__(self, limit: int):
+        super().__init__({"limit": limit})
+
+
 class InsufficientBalance(RpcError):
     code, message = 1001, "Insufficient balance"
 
@@ -79,5 +86,5 @@ class Conflict(RpcError):
 
 ALL_RPC_ERRORS: tuple[type[RpcError], ...] = (
     ParseError, InvalidRequest, MethodNotFound, InvalidParams, InternalError,
-    Unauthorized, Unavailable, Timeout, InsufficientBalance, NotFound, Conflict,
+    Unauthorized, Unavailable, Timeout, ResponseTooLarge, InsufficientBalance, NotFound, Conflict,
 )

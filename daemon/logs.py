@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 import traceback
 from types import TracebackType
 
 import structlog
 from structlog.typing import Processor
+
+from daemon.constants import LOG_RATE_INTERVAL_S
 
 _SHARED: list[Processor] = [
     structlog.contextvars.merge_contextvars,
@@ -42,8 +45,13 @@ def configure(level: str = "info") -> None:
     root.setLevel(level.upper())
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # one line per call is ours
     logging.getLogger("alembic").setLevel(logging.WARNING)  # we log each migration applied ourselves
-    for name in ("databases", "aiosqlite", "asyncpg"):  # their debug lines show SQL arguments: param values
+    server_log = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, _AiohttpErrors) for f in server_log.filters):
+        server_log.addFilter(_AiohttpErrors())
+    for name in ("aiosqlite", "asyncpg"):  # their debug lines show SQL arguments: param values
         logging.getLogger(name).setLevel(max(logging.INFO, root.level))
+    # its info lines name the database's URL (host, user, database): stores are logged by kind only
+    logging.getLogger("databases").setLevel(max(logging.WARNING, root.level))
 
 
 def traceback_without_messages(exc_info: tuple[type[BaseException], BaseException, TracebackType | None]) -> str:
@@ -60,3 +68,37 @@ def traceback_without_messages(exc_info: tuple[type[BaseException], BaseExceptio
         lines += traceback.format_list(traceback.extract_tb(exc.__traceback__))
         lines.append(f"{type(exc).__module__}.{type(exc).__qualname__}\n")
     return "".join(lines)
+
+
+class RateLimitedLog:
+    """One warning line per LOG_RATE_INTERVAL_S at most for a kind of event anyone can cause (a
+    wrong token, a malformed request), with how many there were: enough to alert on, never a
+    flood, and never the request's content."""
+
+    def __init__(self, logger: str, what: str):
+        self._log = logging.getLogger(logger)
+        self._what = what
+        self._count = 0
+        self._next = 0.0
+
+    def hit(self) -> None:
+        self._count += 1
+        now = time.monotonic()
+        if now >= self._next:
+            self._log.warning("%d %s in the last %.0f s", self._count, self._what, LOG_RATE_INTERVAL_S)
+            self._count, self._next = 0, now + LOG_RATE_INTERVAL_S
+
+
+class _AiohttpErrors(logging.Filter):
+    """aiohttp logs each malformed request as an ERROR with its traceback, whose message can quote
+    the raw request (token included): counted into one rate-limited line instead."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rate = RateLimitedLog("daemon.http", "malformed or failed HTTP requests")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage().startswith("Error handling request"):
+            self._rate.hit()
+            return False
+        return True

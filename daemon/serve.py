@@ -10,31 +10,56 @@ import asyncio
 import dataclasses
 import gc
 import logging
+import resource
 import signal
 import socket
-from typing import cast
 
 from aiohttp import web
 
 from daemon import systemd
-from daemon.constants import GC_THRESHOLDS, SHUTDOWN_GRACE_S
+from daemon.constants import FD_RESERVE, GC_THRESHOLDS, LISTEN_BACKLOG, SHUTDOWN_GRACE_S
+from daemon.errors import StartupError
 from daemon.services import Services
 from daemon.settings import Settings
-from daemon.web.server import make_app
+from daemon.web.server import HANDLER_ARGS, make_app
+from daemon.web.site import BoundedSite
 
 log = logging.getLogger(__name__)
 
 
 async def serve(settings: Settings) -> None:
     stop = _stop_on_signals()
-    inherited = systemd.listen_socket()
-    if inherited is not None:
-        _check_inherited_bind(inherited, settings)
-    else:
-        settings.check_bind_is_safe()
+    listening = _listening_socket(settings)  # first: a port in use is one line, before any store starts
+    _raise_file_limit(settings)
     async with systemd.watchdog():  # from the start: migrations may run long
-        await _serve(settings, inherited, stop)
+        await _serve(settings, listening, stop)
     log.info("stopped")
+
+
+def _listening_socket(settings: Settings) -> socket.socket:
+    inherited = systemd.listen_socket()
+    if inherited is not None:  # socket activation: systemd bound it, and holds connections while we restart
+        _check_inherited_bind(inherited, settings)
+        return inherited
+    settings.check_bind_is_safe()
+    try:
+        family = socket.getaddrinfo(settings.host, settings.port, type=socket.SOCK_STREAM)[0][0]
+        return socket.create_server((settings.host, settings.port), family=family, backlog=LISTEN_BACKLOG)
+    except OSError as exc:
+        raise StartupError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}") from None
+
+
+def _raise_file_limit(settings: Settings) -> None:
+    """Room for DBM_MAX_CONNECTIONS clients and the stores' own descriptors: the soft limit is
+    raised to the hard one (systemd's units set LimitNOFILE=); short of that, say so once."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and (hard == resource.RLIM_INFINITY or soft < hard):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        soft = hard
+    needed = settings.max_connections + settings.pool_size + FD_RESERVE
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        log.warning("the open-file limit (%d) is below DBM_MAX_CONNECTIONS + DBM_POOL_SIZE + %d (%d): "
+                    "raise LimitNOFILE or lower DBM_MAX_CONNECTIONS", soft, FD_RESERVE, needed)
 
 
 def _stop_on_signals() -> asyncio.Event:
@@ -45,17 +70,17 @@ def _stop_on_signals() -> asyncio.Event:
     return stop
 
 
-async def _serve(settings: Settings, inherited: socket.socket | None, stop: asyncio.Event) -> None:
+async def _serve(settings: Settings, listening: socket.socket, stop: asyncio.Event) -> None:
     systemd.notify("STATUS=starting: connecting to the database and Redis, applying migrations")
     services = await Services.start(settings)  # returns once both stores have answered
     runner = web.AppRunner(make_app(services), handle_signals=False, access_log=None,
                            shutdown_timeout=SHUTDOWN_GRACE_S)
     try:
         await runner.setup()
-        site = _site(runner, settings, inherited)
+        site = BoundedSite(runner, listening, settings.max_connections, HANDLER_ARGS)
         await site.start()
         _tune_gc()
-        address = _address(site)
+        address = _address(listening)
         print(f"dbmanager listening on {address}", flush=True)
         systemd.notify("READY=1", f"STATUS=serving on {address}")
         await stop.wait()
@@ -80,20 +105,13 @@ def _tune_gc() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def _site(runner: web.AppRunner, settings: Settings, inherited: socket.socket | None) -> web.BaseSite:
-    if inherited is not None:  # socket activation: systemd bound it, and holds connections while we restart
-        return web.SockSite(runner, inherited)
-    return web.TCPSite(runner, settings.host, settings.port, reuse_address=True)
-
-
 def _check_inherited_bind(sock: socket.socket, settings: Settings) -> None:
     """The refusal to serve an open ledger on the network holds for a socket systemd bound, too."""
     if sock.family in (socket.AF_INET, socket.AF_INET6):
         dataclasses.replace(settings, host=sock.getsockname()[0]).check_bind_is_safe()
 
 
-def _address(site: web.BaseSite) -> str:
-    sock = cast(asyncio.Server, site._server).sockets[0]  # a started site's server is the loop's: it has sockets
+def _address(sock: socket.socket) -> str:
     if sock.family == socket.AF_UNIX:
         return f"unix:{sock.getsockname()}"
     host, port = sock.getsockname()[:2]  # the real port when asked for 0

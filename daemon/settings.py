@@ -88,6 +88,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("call_timeout_s", "30", "a call running longer gets -32003", _positive_float),
     Setting("pool_size", "10", "database connections in the shared pool (PostgreSQL)", _positive_int),
     Setting("max_concurrent_calls", "1024", "calls running at once across all requests; more wait their turn", _positive_int),
+    Setting("max_calls_per_request", "64", "calls of one request (a batch) running at once: one caller cannot take every "
+            "slot", _positive_int),
+    Setting("max_response_bytes", "8388608", "a response is never larger (plus a small envelope): calls whose results "
+            "would pass it get -32005", _positive_int),
+    Setting("max_connections", "512", "open client connections at once; more wait in the listen backlog", _positive_int),
     Setting("start_timeout_s", "30", "how long start-up retries the stores before giving up", _positive_float),
     Setting("log_level", "info", "debug, info, warning or error"),
 )
@@ -107,6 +112,9 @@ class Settings:
     call_timeout_s: float
     pool_size: int
     max_concurrent_calls: int
+    max_calls_per_request: int
+    max_response_bytes: int
+    max_connections: int
     start_timeout_s: float
     log_level: str
 

@@ -15,7 +15,7 @@ from daemon.auth import Tokens
 from daemon.errors import ConfigError
 from tests.support import daemon_env, make_settings, running
 
-FULL, READER = "full-7Qk2c9SECRET", "reader-m3P8xSECRET"
+FULL, READER = "full-7Qk2c9SECRET-0d2f61a9c44be57e3", "reader-m3P8xSECRET-8b1e07c5d29fa6403"
 UNAUTHORIZED = {"code": -32001, "message": "Unauthorized", "data": {"reason": "missing or unknown bearer token"}}
 
 
@@ -143,17 +143,26 @@ def test_every_token_is_compared_in_constant_time(tokens_file, monkeypatch):
     assert FULL not in repr(tokens) and FULL.encode() not in b"".join(tokens._grants)
 
 
+def test_a_token_shorter_than_32_characters_is_refused_without_showing_it(tmp_path):
+    path = tmp_path / "tokens"
+    path.write_text(f"{FULL}\nshort-SECRET get_*\n")
+    with pytest.raises(ConfigError) as raised:
+        Tokens.load(path)
+    assert "line 2" in str(raised.value) and "32" in str(raised.value) and "SECRET" not in str(raised.value)
+
+
 def test_tokens_file_format(tmp_path):
     path = tmp_path / "tokens"
-    path.write_text("  # comment\n\nalpha\nbeta get_*,ping,\n")
+    path.write_text("  # comment\n\nalpha-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\nbeta-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb get_*,ping,\n")
     tokens = Tokens.load(path)
-    assert tokens.grant_for("Bearer alpha").allows("spend_credits")
-    beta = tokens.grant_for("Bearer beta")
+    assert tokens.grant_for("Bearer alpha-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa").allows("spend_credits")
+    beta = tokens.grant_for("Bearer beta-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb")
     assert beta.allows("get_credits") and beta.allows("ping") and not beta.allows("spend_credits")
     assert not beta.allows("rpc.discover")
 
 
-@pytest.mark.parametrize("content", [b"", b"# only a comment\n", b"alpha get_*, ping\n", b"\xff\xfe tokens\n"])
+@pytest.mark.parametrize("content", [b"", b"# only a comment\n", b"alpha-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa get_*, ping\n",
+                                     b"\xff\xfe tokens\n", b"short-SECRET\n"])
 def test_a_tokens_file_with_no_usable_token_or_a_bad_line_is_a_config_error(tmp_path, content):
     path = tmp_path / "tokens"
     path.write_bytes(content)

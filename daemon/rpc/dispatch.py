@@ -12,7 +12,9 @@ jsonrpcserver 5.0.9 departs from the spec in ways we route around (see DEVELOPER
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import json
 import logging
 import time
 import uuid
@@ -32,6 +34,7 @@ from daemon.errors import (
     InvalidRequest,
     MethodNotFound,
     ParseError,
+    ResponseTooLarge,
     RpcError,
     Timeout,
     Unauthorized,
@@ -63,11 +66,20 @@ class DispatchContext(Context, Protocol):
     def call_slots(self) -> asyncio.Semaphore: ...
 
 
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    """What one request may ask of the daemon (DBM_MAX_BATCH, DBM_MAX_RESPONSE_BYTES, DBM_MAX_CALLS_PER_REQUEST)."""
+    max_batch: int
+    max_response_bytes: int
+    max_calls_per_request: int
+
+
 @dataclasses.dataclass
 class Call:
     """What jsonrpcserver hands each method as its context: the daemon and who is calling."""
     services: DispatchContext
     allows: Callable[[str], bool]  # may this caller call that method?
+    request_slots: asyncio.Semaphore | None = None  # a batch's own share of the call slots
 
 
 class Dispatcher:
@@ -77,26 +89,32 @@ class Dispatcher:
         self.registry = registry
         self._methods = {name: _wrap(method) for name, method in registry.methods.items()}
 
-    async def handle(self, body: bytes, call: Call, max_batch: int) -> bytes | None:
+    async def handle(self, body: bytes, call: Call, limits: Limits) -> bytes | None:
         """The response body, or None when nothing is to be answered (HTTP 204)."""
         try:
-            payload = orjson.loads(body)
-        except orjson.JSONDecodeError:
+            payload = _parse(body)
+        except (ValueError, RecursionError):  # RecursionError: the standard library's parser, nested deep
             return _dump(_error(ParseError(), None))
         if isinstance(payload, list):
-            return await self._batch(payload, call, max_batch)
-        response = await self._member(payload, call)
-        return None if response is None else _dump(response)
+            return await self._batch(payload, call, limits)
+        answers = _Answers(1, limits.max_response_bytes)
+        answers.offer(0, await self._member(payload, call))
+        return answers.body(batch=False)
 
-    async def _batch(self, members: list[Any], call: Call, max_batch: int) -> bytes | None:
+    async def _batch(self, members: list[Any], call: Call, limits: Limits) -> bytes | None:
         if not members:
             return _dump(_error(InvalidRequest(), None))
-        if len(members) > max_batch:
-            return _dump(_error(InvalidRequest({"reason": f"a batch holds at most {max_batch} calls"}), None))
-        # Members are independent; they run concurrently, bounded by the daemon's call slots.
-        responses = await asyncio.gather(*(self._member(m, call) for m in members))
-        answered = [r for r in responses if r is not None]
-        return _dump(answered) if answered else None
+        if len(members) > limits.max_batch:
+            return _dump(_error(InvalidRequest({"reason": f"a batch holds at most {limits.max_batch} calls"}), None))
+        # Members are independent; they run concurrently, bounded by the daemon's call slots and
+        # by this request's own share of them, so one caller's batch cannot starve the others.
+        call = dataclasses.replace(call, request_slots=asyncio.Semaphore(limits.max_calls_per_request))
+        answers = _Answers(len(members), limits.max_response_bytes)
+
+        async def answer(index: int, member: Any) -> None:
+            answers.offer(index, await self._member(member, call))
+        await asyncio.gather(*(answer(i, m) for i, m in enumerate(members)))
+        return answers.body(batch=True)
 
     async def _member(self, member: Any, call: Call) -> dict[str, Any] | None:
         problem = _envelope_problem(member)
@@ -149,7 +167,7 @@ async def _invoke(method: RpcMethod, call: Call, args: tuple[Any, ...], kwargs: 
             raise Unauthorized({"reason": "this token may not call this method"})
         bound = bind(method.params, args, kwargs)
         # the timeout counts the wait for a slot too: a caller hears back within it, whatever the load
-        async with services.deadlines.within(), services.call_slots:
+        async with services.deadlines.within(), call.request_slots or _NO_SLOT, services.call_slots:
             result = await method.func(services, **bound)
         code, outcome = 0, Success(result)
     except Exception as exc:
@@ -182,6 +200,67 @@ def _log_call(request_id: str | None, method: str, code: int, started: float) ->
              duration_ms=round((time.perf_counter() - started) * 1000, 3))
 
 
+_NO_SLOT = contextlib.nullcontext()
+
+
+class _Answers:
+    """The answers of one request, serialized as each call finishes and kept in request order
+    while they fit in `limit` bytes: the first that would pass it, and every later one, is
+    answered -32005 instead. A kept answer is dropped as soon as the answers before it are known
+    to fill the limit, so the daemon never holds much more than `limit` of answers, however
+    large the results a batch asks for."""
+
+    def __init__(self, count: int, limit: int):
+        self.limit = limit
+        self.parts: list[bytes | None] = [None] * count
+        self.ids: dict[int, Any] = {}  # every answered member (not notifications) → its id
+        self.cut = count  # the first member that does not fit, as far as is known
+        self.kept = 0  # bytes held in parts
+
+    def offer(self, index: int, response: dict[str, Any] | None) -> None:
+        if response is None:  # a notification
+            return
+        self.ids[index] = response.get("id")
+        if index >= self.cut:
+            return
+        raw = _dump(response)
+        self.parts[index] = raw
+        self.kept += len(raw) + 1
+        if self.kept + 1 > self.limit:
+            self._recut()
+
+    def _recut(self) -> None:
+        total = 1  # the batch's opening bracket
+        for index in range(self.cut):
+            part = self.parts[index]
+            if part is not None:
+                total += len(part) + 1
+                if total > self.limit:
+                    self.cut = index
+                    break
+        for index in range(self.cut, len(self.parts)):
+            self.parts[index] = None
+        self.kept = sum(len(p) + 1 for p in self.parts if p is not None)
+
+    def body(self, batch: bool) -> bytes | None:
+        if not self.ids:
+            return None
+        too_large = ResponseTooLarge(self.limit)
+        out = [self.parts[i] if i < self.cut else _dump(_error(too_large, self.ids[i])) for i in sorted(self.ids)]
+        return b"[" + b",".join(p for p in out if p is not None) + b"]" if batch else out[0]
+
+
+def _parse(body: bytes) -> Any:
+    """The request, parsed once with orjson. orjson reads an integer past 64 bits as a float,
+    so a request with a non-integral id is parsed again by the standard library, which keeps
+    every integer exact: its id must come back exactly as sent."""
+    payload = orjson.loads(body)
+    members = payload if isinstance(payload, list) else [payload]
+    if any(isinstance(m, dict) and isinstance(m.get("id"), float) for m in members):
+        return json.loads(body)
+    return payload
+
+
 def _error(exc: RpcError, request_id: Any) -> dict[str, Any]:
     error: dict[str, Any] = {"code": exc.code, "message": exc.message}
     if exc.data is not None:
@@ -190,7 +269,10 @@ def _error(exc: RpcError, request_id: Any) -> dict[str, Any]:
 
 
 def _dump(response: Any) -> bytes:
-    return orjson.dumps(response)
+    try:
+        return orjson.dumps(response)
+    except orjson.JSONEncodeError:  # an id past 64 bits, kept exact by _parse
+        return json.dumps(response, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def unauthorized_body() -> bytes:

@@ -20,6 +20,8 @@ class Metrics:
                                    registry=self.registry)
         self.audit_relayed = Counter("dbmanager_audit_relayed_total", "entries appended to the audit stream",
                                      registry=self.registry)
+        self.unauthorized = Counter("dbmanager_unauthorized_total",
+                                    "requests refused with HTTP 401 for a missing or unknown token", registry=self.registry)
         self.pool_in_use = Gauge("dbmanager_db_pool_in_use", "database connections in use", registry=self.registry)
         self.pool_size = Gauge("dbmanager_db_pool_size", "database connections in the pool", registry=self.registry)
         self._by_method: dict[str, tuple[Counter, Histogram]] = {}

@@ -1,51 +1,75 @@
-"""The HTTP face: POST /rpc, GET /healthz, GET /metrics, on aiohttp."""
+"""The HTTP face: POST /rpc, GET /healthz, GET /metrics, on aiohttp.
+
+What one request may cost the daemon is bounded here: bodies with a Content-Encoding are refused
+unread (aiohttp would inflate them), a body must arrive within the call timeout, an answer must
+be taken within it too (a client that never reads is cut off), and /healthz, which needs no
+token, runs its store checks at most once a second however often it is asked.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import time
 
 import orjson
-from aiohttp import web
+from aiohttp import hdrs, web
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from daemon import constants
 from daemon.auth import EVERYTHING
+from daemon.logs import RateLimitedLog
 from daemon.rpc import dispatch
 from daemon.services import Services
 
 SERVICES = web.AppKey("services", Services)
 DISPATCHER = web.AppKey("dispatcher", dispatch.Dispatcher)
 _JSON = "application/json"
+_SMALL_WRITE = 64 * 1024  # an answer this small, to a client that reads, is taken by the kernel at once
+_unauthorized_log = RateLimitedLog("daemon.auth", "requests refused for a missing or unknown token")
+
+
+# aiohttp's settings for each connection (also given to daemon.web.site, which makes the connections)
+HANDLER_ARGS = {
+    "keepalive_timeout": constants.HTTP_KEEPALIVE_TIMEOUT_S,
+    "auto_decompress": False,  # a compressed body is refused, never inflated
+    "access_log": None,  # one line per call is ours
+}
 
 
 def make_app(services: Services) -> web.Application:
-    app = web.Application(client_max_size=services.settings.max_body_bytes,
-                          handler_args={"keepalive_timeout": constants.HTTP_KEEPALIVE_TIMEOUT_S})
+    app = web.Application(client_max_size=services.settings.max_body_bytes, handler_args=HANDLER_ARGS)
     app[SERVICES] = services
     app[DISPATCHER] = dispatch.Dispatcher(services.registry)
+    app[HEALTH] = HealthCache(services)
+    app.on_response_prepare.append(_no_banner)
     app.router.add_post("/rpc", rpc)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     return app
 
 
-async def rpc(request: web.Request) -> web.Response:
+async def rpc(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
+    if request.headers.get(hdrs.CONTENT_ENCODING, "identity").lower() != "identity":
+        return _closing(web.Response(status=415, text="request bodies are not to be compressed\n"))
     grant = EVERYTHING
     if services.tokens is not None:
         granted = services.tokens.grant_for(request.headers.get("Authorization"))
         if granted is None:
-            return web.Response(status=401, body=dispatch.unauthorized_body(), content_type=_JSON,
-                                headers={"WWW-Authenticate": "Bearer"})
+            services.metrics.unauthorized.inc()
+            _unauthorized_log.hit()
+            return _closing(web.Response(status=401, body=dispatch.unauthorized_body(), content_type=_JSON,
+                                         headers={"WWW-Authenticate": "Bearer"}))
         grant = granted
-    body = await _read_body(request, services.settings.call_timeout_s)
+    settings = services.settings
+    body = await _read_body(request, settings.call_timeout_s)
     if body is None:
-        return web.Response(status=408, headers={"Connection": "close"})
-    answer = await request.app[DISPATCHER].handle(body, dispatch.Call(services, grant.allows),
-                                                  services.settings.max_batch)
+        return _closing(web.Response(status=408))
+    limits = dispatch.Limits(settings.max_batch, settings.max_response_bytes, settings.max_calls_per_request)
+    answer = await request.app[DISPATCHER].handle(body, dispatch.Call(services, grant.allows), limits)
     if answer is None:
         return web.Response(status=204)
-    return web.Response(body=answer, content_type=_JSON)
+    return await _answer(request, web.Response(body=answer, content_type=_JSON), len(answer), settings.call_timeout_s)
 
 
 async def _read_body(request: web.Request, timeout_s: float) -> bytes | None:
@@ -60,8 +84,63 @@ async def _read_body(request: web.Request, timeout_s: float) -> bytes | None:
         return None
 
 
+async def _answer(request: web.Request, response: web.Response, size: int, timeout_s: float) -> web.StreamResponse:
+    """Sends the answer within the timeout, or cuts the connection: a client that never reads
+    would otherwise hold its answer in the daemon's memory for as long as it liked. A small
+    answer to a client that has taken everything so far cannot stall, and needs no timer."""
+    transport = request.transport
+    if transport is None or (size <= _SMALL_WRITE and transport.get_write_buffer_size() == 0):
+        return response
+    try:
+        async with asyncio.timeout(timeout_s):
+            await response.prepare(request)
+            await response.write_eof()
+    except TimeoutError:
+        transport.abort()  # frees what is buffered for it
+    return response
+
+
+def _closing(response: web.Response) -> web.Response:
+    """Answered without reading the rest of the body, and the connection closed after."""
+    response.force_close()
+    return response
+
+
+async def _no_banner(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers[hdrs.SERVER] = "dbmanager"  # aiohttp would add its own and Python's versions
+
+
+class HealthCache:
+    """/healthz answers from store checks at most HEALTH_CACHE_S old: a flood of unauthenticated
+    health checks costs one real check a second, and callers arriving together share it."""
+
+    def __init__(self, services: Services):
+        self._services = services
+        self._result: dict[str, str] | None = None
+        self._at = 0.0
+        self._running: asyncio.Task[dict[str, str]] | None = None
+
+    async def get(self) -> dict[str, str]:
+        if self._result is not None and time.monotonic() - self._at < constants.HEALTH_CACHE_S:
+            return self._result
+        if self._running is None:
+            self._running = asyncio.create_task(self._check())
+        return await asyncio.shield(self._running)
+
+    async def _check(self) -> dict[str, str]:
+        try:
+            self._result = await self._services.health()
+            self._at = time.monotonic()
+            return self._result
+        finally:
+            self._running = None
+
+
+HEALTH = web.AppKey("health", HealthCache)
+
+
 async def healthz(request: web.Request) -> web.Response:
-    stores = await request.app[SERVICES].health()
+    stores = await request.app[HEALTH].get()
     ok = all(v == "ok" for v in stores.values())
     return web.Response(status=200 if ok else 503, content_type=_JSON,
                         body=orjson.dumps({"status": "ok" if ok else "unavailable", **stores}))

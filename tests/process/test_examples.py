@@ -70,10 +70,10 @@ def assert_batch(results: list) -> None:
 @pytest.mark.parametrize("script", sorted(COMMANDS))
 def test_examples_send_the_token(spawn_daemon, settings, tmp_path, script):
     tokens = tmp_path / "tokens"
-    tokens.write_text("example-secret\n")
+    tokens.write_text("example-secret-4e1b9d7a3c5f08265d\n")
     url = spawn_daemon(auth_tokens_file=tokens, **settings).url
     assert run(script, url, token=None).returncode != 0  # refused: HTTP 401
-    assert len(lines(run(script, url, token="example-secret"))) >= 6
+    assert len(lines(run(script, url, token="example-secret-4e1b9d7a3c5f08265d"))) >= 6
 
 
 def test_clients_md_shows_every_example():

@@ -172,7 +172,7 @@ def test_each_error_code_of_the_contract_has_its_class(code, cls):
 
 def test_every_code_of_the_contract_is_known():
     assert set(rpc_client.ERRORS_BY_CODE) == {-32700, -32600, -32601, -32602, -32603, -32001, -32002, -32003,
-                                              1001, 1002, 1003}
+                                              -32005, 1001, 1002, 1003}
 
 
 def test_insufficient_balance(client):
@@ -220,7 +220,7 @@ def test_method_not_found(client):
 @pytest.fixture
 def token_url(spawn_daemon, settings: dict, tmp_path: Path) -> str:
     tokens = tmp_path / "tokens"
-    tokens.write_text("full-secret\nreader-secret get_*,ping\n")
+    tokens.write_text("full-secret-5a0c9e1f7b3d2864a6e0\nreader-secret-2f8b6d4a0c9e7135b1 get_*,ping\n")
     return spawn_daemon(auth_tokens_file=tokens, **settings).url
 
 
@@ -234,8 +234,8 @@ def test_missing_or_wrong_token_is_unauthorized_for_calls_and_batches(connect, t
 
 
 def test_token_limited_by_globs_is_unauthorized_per_call(connect, token_url):
-    user_id = new_user(connect(token_url, token="full-secret"), balance=10)
-    reader = connect(token_url, token="reader-secret")
+    user_id = new_user(connect(token_url, token="full-secret-5a0c9e1f7b3d2864a6e0"), balance=10)
+    reader = connect(token_url, token="reader-secret-2f8b6d4a0c9e7135b1")
     assert reader.get_credits(user_id) == 10
     with pytest.raises(Unauthorized):
         reader.spend_credits(user_id, 1)
@@ -244,8 +244,9 @@ def test_token_limited_by_globs_is_unauthorized_per_call(connect, token_url):
 
 
 def test_token_is_never_in_repr():
-    assert "full-secret" not in repr(Client("http://127.0.0.1:8005", token="full-secret"))
-    assert "full-secret" not in repr(AsyncClient("http://127.0.0.1:8005", token="full-secret"))
+    secret = "full-secret-5a0c9e1f7b3d2864a6e0"
+    assert secret not in repr(Client("http://127.0.0.1:8005", token=secret))
+    assert secret not in repr(AsyncClient("http://127.0.0.1:8005", token=secret))
 
 
 # ---------- retries against a live daemon ----------

@@ -255,7 +255,7 @@ def test_check_exits_1_against_a_dead_port():
 
 @pytest.mark.parametrize("level", ["info", "debug"])
 def test_logs_never_show_tokens_or_param_values(spawn_daemon, settings, tmp_path, level):
-    token, wrong = "tok-SECRET-7f3a9c", "wrong-SECRET-51be"
+    token, wrong = "tok-SECRET-7f3a9c-06b2d8e4f1a3c5b7d9e0", "wrong-SECRET-51be-93c7a1e5d2b4f6a8c0"
     (tmp_path / "tokens").write_text(f"{token}\n")
     daemon = spawn_daemon(auth_tokens_file=tmp_path / "tokens", log_level=level, **settings)
     metadata = {"reason": "param-SECRET-metadata"}

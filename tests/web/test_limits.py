@@ -15,8 +15,8 @@ import asyncpg
 import orjson
 import pytest
 
-from daemon import constants
 from daemon.constants import MAX_JSON_DEPTH, MAX_METADATA_BYTES
+from daemon.web import server as web_server
 from tests.support import make_settings, running
 
 
@@ -264,7 +264,7 @@ async def test_a_trickled_body_gets_408(tmp_path, redis_url, stream_key):
 
 @pytest.mark.parametrize("sent", [b"", b"POST /rpc HTTP/1.1\r\nHost: x\r\n"], ids=["nothing", "half the headers"])
 async def test_a_connection_idle_or_stalled_in_its_headers_is_closed(tmp_path, redis_url, stream_key, monkeypatch, sent):
-    monkeypatch.setattr(constants, "HTTP_KEEPALIVE_TIMEOUT_S", 1.0)  # 75 s in production
+    monkeypatch.setitem(web_server.HANDLER_ARGS, "keepalive_timeout", 1.0)  # 75 s in production
     async with daemon(tmp_path, redis_url, stream_key) as rpc:
         server = rpc.client.server
         reader, writer = await asyncio.open_connection(server.host, server.port)

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from daemon.audit import outbox
 from daemon.clock import now_rfc3339
-from daemon.constants import HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, MAX_SAFE_INTEGER
+from daemon.constants import HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, MAX_ROW_ID, MAX_SAFE_INTEGER
 from daemon.context import Context
 from daemon.domains.credits.batcher import BATCHER
 from daemon.domains.credits.ledger import Funds, lock_funds, request_hash, reused_key
@@ -201,6 +201,6 @@ async def _refundable(conn: Any, user_id: str, spend_key: str) -> tuple[int, int
 def _parse_cursor(cursor: str | None) -> int | None:
     if cursor is None:
         return None
-    if not cursor.isascii() or not cursor.isdigit() or len(cursor) > 19:
+    if not cursor.isascii() or not cursor.isdigit() or len(cursor) > 19 or int(cursor) > MAX_ROW_ID:
         raise InvalidParams("cursor", "not a cursor this method returned")
     return int(cursor)
