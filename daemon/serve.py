@@ -10,6 +10,7 @@ import asyncio
 import dataclasses
 import gc
 import logging
+import os
 import resource
 import signal
 import socket
@@ -46,7 +47,8 @@ def _listening_socket(settings: Settings) -> socket.socket:
         family = socket.getaddrinfo(settings.host, settings.port, type=socket.SOCK_STREAM)[0][0]
         return socket.create_server((settings.host, settings.port), family=family, backlog=LISTEN_BACKLOG)
     except OSError as exc:
-        raise StartupError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}") from None
+        reason = os.strerror(exc.errno) if exc.errno else type(exc).__name__
+        raise StartupError(f"cannot listen on {settings.host}:{settings.port}: {reason}") from None
 
 
 def _raise_file_limit(settings: Settings) -> None:

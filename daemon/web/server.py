@@ -25,7 +25,6 @@ SERVICES = web.AppKey("services", Services)
 DISPATCHER = web.AppKey("dispatcher", dispatch.Dispatcher)
 _JSON = "application/json"
 _SMALL_WRITE = 64 * 1024  # an answer this small, to a client that reads, is taken by the kernel at once
-_unauthorized_log = RateLimitedLog("daemon.auth", "requests refused for a missing or unknown token")
 
 
 # aiohttp's settings for each connection (also given to daemon.web.site, which makes the connections)
@@ -41,6 +40,7 @@ def make_app(services: Services) -> web.Application:
     app[SERVICES] = services
     app[DISPATCHER] = dispatch.Dispatcher(services.registry)
     app[HEALTH] = HealthCache(services)
+    app[UNAUTHORIZED_LOG] = RateLimitedLog("daemon.auth", "requests refused for a missing or unknown token")
     app.on_response_prepare.append(_no_banner)
     app.router.add_post("/rpc", rpc)
     app.router.add_get("/healthz", healthz)
@@ -57,7 +57,7 @@ async def rpc(request: web.Request) -> web.StreamResponse:
         granted = services.tokens.grant_for(request.headers.get("Authorization"))
         if granted is None:
             services.metrics.unauthorized.inc()
-            _unauthorized_log.hit()
+            request.app[UNAUTHORIZED_LOG].hit()
             return _closing(web.Response(status=401, body=dispatch.unauthorized_body(), content_type=_JSON,
                                          headers={"WWW-Authenticate": "Bearer"}))
         grant = granted
@@ -137,6 +137,7 @@ class HealthCache:
 
 
 HEALTH = web.AppKey("health", HealthCache)
+UNAUTHORIZED_LOG = web.AppKey("unauthorized_log", RateLimitedLog)
 
 
 async def healthz(request: web.Request) -> web.Response:

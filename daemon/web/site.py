@@ -115,7 +115,9 @@ class BoundedSite(web.BaseSite):
         assert server is not None
         connection = _Connection(server, self._slots, loop=loop, **self._handler_args)
         try:
-            await loop.connect_accepted_socket(lambda: connection, conn)
+            # shielded: a stop() landing here would close a connection whose request may already
+            # be running, and its caller would never hear the answer of a call that was applied
+            await asyncio.shield(loop.connect_accepted_socket(lambda: connection, conn))
         except OSError:  # the client went away before we took it
             conn.close()
             if not connection.opened:

@@ -1,0 +1,145 @@
+"""Security round 2 against a real `dbmanager serve`: the connection cap, plain HTTP errors,
+a client that never reads, file modes, and start-up lines that name no secret."""
+
+from __future__ import annotations
+
+import os
+import socket
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import orjson
+
+from tests.support import REDIS_URL, daemon_env, free_port
+
+TOKEN = "process-hardening-token-2b7e9c4f1a6d"
+
+
+def address(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    assert parts.hostname and parts.port
+    return parts.hostname, parts.port
+
+
+def request(body: bytes, token: str | None = None) -> bytes:
+    auth = f"Authorization: Bearer {token}\r\n" if token else ""
+    return (f"POST /rpc HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{auth}"
+            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+def ping_request() -> bytes:
+    return request(orjson.dumps({"jsonrpc": "2.0", "method": "ping", "id": 1}))
+
+
+def answered(sock: socket.socket, timeout_s: float) -> bytes:
+    sock.settimeout(timeout_s)
+    try:
+        return sock.recv(65536)
+    except TimeoutError:
+        return b""
+
+
+def test_connections_past_the_cap_wait_in_the_backlog(spawn_daemon, tmp_path):
+    daemon = spawn_daemon(max_connections=3, database_url=f"sqlite:///{tmp_path / 'c.sqlite3'}", redis_url=REDIS_URL,
+                          audit_stream=f"dbm-test:cap:{tmp_path.name}")
+    idle = [socket.create_connection(address(daemon.url)) for _ in range(3)]
+    time.sleep(0.2)  # all three accepted
+    waiting = socket.create_connection(address(daemon.url))  # the kernel's backlog takes it
+    waiting.sendall(ping_request())
+    assert answered(waiting, 1.0) == b""  # not accepted while three are open
+    idle.pop().close()
+    assert b'"result":"pong"' in answered(waiting, 5.0)  # accepted as soon as one closed
+    for sock in [*idle, waiting]:
+        sock.close()
+
+
+def test_a_malformed_request_gets_a_bare_400_that_quotes_nothing(spawn_daemon, tmp_path):
+    tokens = tmp_path / "tokens"
+    tokens.write_text(f"{TOKEN}\n")
+    daemon = spawn_daemon(auth_tokens_file=tokens, database_url=f"sqlite:///{tmp_path / 'm.sqlite3'}",
+                          redis_url=REDIS_URL, audit_stream=f"dbm-test:m:{tmp_path.name}")
+    for _ in range(20):
+        with socket.create_connection(address(daemon.url)) as sock:
+            sock.sendall(f"POST /rpc HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\x01\r\n\r\n".encode())
+            answer = answered(sock, 5.0)
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.") and head.split()[1] == b"400" and body == b"400 Bad Request\n", answer
+        assert TOKEN.encode() not in answer and b"Server: dbmanager" in head and b"Python" not in head
+    assert daemon.stop() == 0
+    log = (tmp_path / "daemon.log").read_text()
+    assert TOKEN not in log and "Traceback" not in log
+    assert log.count("malformed or failed HTTP requests") == 1  # twenty of them, one line
+
+
+def test_a_client_that_never_reads_is_cut_off(spawn_daemon, tmp_path):
+    daemon = spawn_daemon(call_timeout_s=1, database_url=f"sqlite:///{tmp_path / 'r.sqlite3'}", redis_url=REDIS_URL,
+                          audit_stream=f"dbm-test:r:{tmp_path.name}")
+    daemon.call("create_user", {"email": "r@x.io", "user_id": "r"})
+    for _ in range(20):
+        daemon.call("top_up_credits", {"user_id": "r", "amount": 1, "metadata": {"blob": "x" * 15_000}})
+    batch = orjson.dumps([{"jsonrpc": "2.0", "method": "get_transaction_history", "params": ["r", 20], "id": i}
+                          for i in range(20)])  # about 6 MB of answer
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(address(daemon.url))
+    sock.sendall(request(batch))
+    time.sleep(4)  # never reading, for longer than the call timeout
+    received, sock_closed = 0, False
+    sock.settimeout(5)
+    try:
+        while chunk := sock.recv(1 << 20):
+            received += len(chunk)
+        sock_closed = True
+    except (ConnectionResetError, TimeoutError) as exc:
+        sock_closed = isinstance(exc, ConnectionResetError)
+    sock.close()
+    assert sock_closed and received < 5_000_000  # cut off, its answer dropped
+    assert daemon.call("ping")["result"] == "pong"
+
+
+def test_the_state_directory_and_its_files_are_the_daemons_alone(spawn_daemon, tmp_path):
+    state = tmp_path / "new" / "state"
+    old = os.umask(0o022)
+    try:
+        daemon = spawn_daemon(state_dir=state, audit_stream=f"dbm-test:s:{tmp_path.name}")  # the embedded Redis
+    finally:
+        os.umask(old)
+    daemon.call("create_user", {"email": "s@x.io", "user_id": "s"})
+    daemon.call("top_up_credits", ["s", 5])
+    assert daemon.stop() == 0
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
+    files = [p for p in state.rglob("*") if p.is_file() and not p.is_socket()]
+    assert any(p.name == "dbmanager.sqlite3" for p in files) and any("aof" in p.name for p in files), files
+    assert {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in files if stat.S_IMODE(p.stat().st_mode) & 0o077} == {}
+
+
+def test_a_port_in_use_is_one_line_before_any_store_starts(tmp_path):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "daemon", "serve"], cwd=tmp_path, capture_output=True, text=True,
+                              env=daemon_env(port=port), timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [f"dbmanager: cannot listen on 127.0.0.1:{port}: Address already in use"]
+    assert not (tmp_path / "dbmanager.sqlite3").exists() and not (tmp_path / "redis").exists()
+
+
+def test_start_up_lines_name_the_database_by_kind_only(spawn_daemon, pg_url, tmp_path):
+    daemon = spawn_daemon(database_url=pg_url, redis_url=REDIS_URL, audit_stream=f"dbm-test:k:{tmp_path.name}")
+    assert daemon.stop() == 0
+    log = (tmp_path / "daemon.log").read_text()
+    database = urlsplit(pg_url)
+    assert "applied migration" in log
+    assert database.path.strip("/") not in log and f"{database.hostname}:{database.port}" not in log
+
+
+def test_migrate_with_the_database_down_is_one_line(tmp_path):
+    url = f"postgresql://postgres@127.0.0.1:{free_port()}/nothing"
+    done = subprocess.run([sys.executable, "-m", "daemon", "migrate"], cwd=tmp_path, capture_output=True, text=True,
+                          env=daemon_env(database_url=url), timeout=60)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("dbmanager: the database did not answer")
+    assert str(Path(url).name) not in done.stderr.splitlines()[-1]
