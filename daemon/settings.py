@@ -92,7 +92,8 @@ SETTINGS: tuple[Setting, ...] = (
             "slot", _positive_int),
     Setting("max_response_bytes", "8388608", "a response is never larger (plus a small envelope): calls whose results "
             "would pass it get -32005", _positive_int),
-    Setting("max_connections", "512", "open client connections at once; more wait in the listen backlog", _positive_int),
+    Setting("max_connections", "512", "open client connections at once; at the limit the longest-idle one makes room, "
+            "and when all are working, more wait in the listen backlog", _positive_int),
     Setting("start_timeout_s", "30", "how long start-up retries the stores before giving up", _positive_float),
     Setting("log_level", "info", "debug, info, warning or error"),
 )

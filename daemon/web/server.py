@@ -20,6 +20,7 @@ from daemon.auth import EVERYTHING
 from daemon.logs import RateLimitedLog
 from daemon.rpc import dispatch
 from daemon.services import Services
+from daemon.web.site import working
 
 SERVICES = web.AppKey("services", Services)
 DISPATCHER = web.AppKey("dispatcher", dispatch.Dispatcher)
@@ -49,6 +50,11 @@ def make_app(services: Services) -> web.Application:
 
 
 async def rpc(request: web.Request) -> web.StreamResponse:
+    with working(request):  # while a call runs and its answer goes out, its connection is never evicted
+        return await _rpc(request)
+
+
+async def _rpc(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     if request.headers.get(hdrs.CONTENT_ENCODING, "identity").lower() != "identity":
         return _closing(web.Response(status=415, text="request bodies are not to be compressed\n"))

@@ -3,8 +3,9 @@ answering HTTP errors plainly.
 
 aiohttp's own sites accept every connection the kernel hands them, so idle sockets alone (no
 token needed) could use up the process's file descriptors and starve the stores of theirs.
-This site accepts a connection only while fewer than the limit are open; the rest wait in the
-listen backlog, as a busy server's should. It also makes each connection's handler answer a
+This site keeps at most the limit open: at the limit it closes the connection idle the longest
+to make room for a new one, and when all are working the new one waits in the listen backlog,
+as a busy server's should. It also makes each connection's handler answer a
 malformed request with a bare status line: aiohttp's own 400 body quotes the bytes it could not
 parse, an Authorization header included.
 """
@@ -14,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import time
+from collections.abc import Iterator
 from http import HTTPStatus
 from typing import Any
 
@@ -22,23 +25,31 @@ from aiohttp.web_protocol import RequestHandler
 
 from daemon.logs import RateLimitedLog
 
+IDLE_BEFORE_EVICTION_S = 1.0  # a connection quiet this long, with nothing running, may be closed for a new one
 _accept_failures = RateLimitedLog("daemon.http", "connections the daemon could not accept (file descriptors?)")
 
 
 class _Connection(RequestHandler):
-    """aiohttp's handler of one connection, which gives its slot back when it closes and never
-    echoes a request's bytes in an error."""
+    """aiohttp's handler of one connection, which tells its site when it opens, works and
+    closes, and never echoes a request's bytes in an error."""
 
-    __slots__ = ("_slot", "opened")
+    __slots__ = ("_site", "opened", "busy", "last_active")
 
-    def __init__(self, manager: web.Server, slot: asyncio.Semaphore, **kwargs: Any):
+    def __init__(self, manager: web.Server, site: BoundedSite, **kwargs: Any):
         super().__init__(manager, **kwargs)
-        self._slot = slot
+        self._site = site
         self.opened = False
+        self.busy = 0  # requests of this connection being handled (counted by daemon.web.server)
+        self.last_active = time.monotonic()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.opened = True
+        self._site.opened(self)
         super().connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        self.last_active = time.monotonic()
+        super().data_received(data)
 
     def connection_lost(self, exc: BaseException | None) -> None:
         try:
@@ -46,7 +57,7 @@ class _Connection(RequestHandler):
         finally:
             if self.opened:
                 self.opened = False
-                self._slot.release()
+                self._site.closed(self)
 
     def handle_error(self, request: Any, status: int = 500, exc: BaseException | None = None,
                      message: str | None = None) -> web.StreamResponse:
@@ -72,6 +83,14 @@ class BoundedSite(web.BaseSite):
         self._slots = asyncio.Semaphore(max_connections)
         self._handler_args = handler_args
         self._accepting: asyncio.Task[None] | None = None
+        self._open: set[_Connection] = set()
+
+    def opened(self, connection: _Connection) -> None:
+        self._open.add(connection)
+
+    def closed(self, connection: _Connection) -> None:
+        self._open.discard(connection)
+        self._slots.release()
 
     @property
     def name(self) -> str:
@@ -97,23 +116,39 @@ class BoundedSite(web.BaseSite):
     async def _accept(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            await self._slots.acquire()  # at the limit, new connections wait in the kernel's backlog
             try:
                 conn, _ = await loop.sock_accept(self._sock)
-            except asyncio.CancelledError:
-                self._slots.release()
-                raise
             except OSError:  # out of file descriptors, say: back off, and let the stores keep theirs
-                self._slots.release()
                 _accept_failures.hit()
                 await asyncio.sleep(0.1)
                 continue
+            try:
+                await self._make_room()
+            except asyncio.CancelledError:
+                conn.close()
+                raise
             await self._serve(loop, conn)
+
+    async def _make_room(self) -> None:
+        """A slot for one more connection. At the limit, the connection idle the longest (none of
+        its requests running: a keep-alive between calls, or one that never sent a whole
+        request) is closed to make room, so idle sockets cannot keep callers out; when every
+        open connection is working, the new one waits for the first to close."""
+        while self._slots.locked():
+            quiet_since = time.monotonic() - IDLE_BEFORE_EVICTION_S  # an answer just sent is still on its way
+            idle = [c for c in self._open if c.busy == 0 and c.last_active < quiet_since]
+            if idle:
+                min(idle, key=lambda c: c.last_active).force_close()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(IDLE_BEFORE_EVICTION_S):
+                    await self._slots.acquire()
+                    return
+        await self._slots.acquire()
 
     async def _serve(self, loop: asyncio.AbstractEventLoop, conn: socket.socket) -> None:
         server = self._runner.server
         assert server is not None
-        connection = _Connection(server, self._slots, loop=loop, **self._handler_args)
+        connection = _Connection(server, self, loop=loop, **self._handler_args)
         try:
             # shielded: a stop() landing here would close a connection whose request may already
             # be running, and its caller would never hear the answer of a call that was applied
@@ -122,3 +157,18 @@ class BoundedSite(web.BaseSite):
             conn.close()
             if not connection.opened:
                 self._slots.release()
+
+
+@contextlib.contextmanager
+def working(request: web.Request) -> Iterator[None]:
+    """Marks the request's connection as working, so it is never closed to make room meanwhile."""
+    connection = request.protocol
+    if not isinstance(connection, _Connection):  # an in-process test server's
+        yield
+        return
+    connection.busy += 1
+    try:
+        yield
+    finally:
+        connection.busy -= 1
+        connection.last_active = time.monotonic()

@@ -3,6 +3,7 @@ a client that never reads, file modes, and start-up lines that name no secret.""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import stat
@@ -43,17 +44,44 @@ def answered(sock: socket.socket, timeout_s: float) -> bytes:
         return b""
 
 
-def test_connections_past_the_cap_wait_in_the_backlog(spawn_daemon, tmp_path):
-    daemon = spawn_daemon(max_connections=3, database_url=f"sqlite:///{tmp_path / 'c.sqlite3'}", redis_url=REDIS_URL,
-                          audit_stream=f"dbm-test:cap:{tmp_path.name}")
-    idle = [socket.create_connection(address(daemon.url)) for _ in range(3)]
-    time.sleep(0.2)  # all three accepted
-    waiting = socket.create_connection(address(daemon.url))  # the kernel's backlog takes it
-    waiting.sendall(ping_request())
-    assert answered(waiting, 1.0) == b""  # not accepted while three are open
-    idle.pop().close()
-    assert b'"result":"pong"' in answered(waiting, 5.0)  # accepted as soon as one closed
-    for sock in [*idle, waiting]:
+def capped_daemon(spawn_daemon, tmp_path: Path):
+    return spawn_daemon(max_connections=3, database_url=f"sqlite:///{tmp_path / 'c.sqlite3'}", redis_url=REDIS_URL,
+                        audit_stream=f"dbm-test:cap:{tmp_path.name}")
+
+
+def test_at_the_cap_an_idle_connection_makes_room_for_a_caller(spawn_daemon, tmp_path):
+    daemon = capped_daemon(spawn_daemon, tmp_path)
+    idle = [socket.create_connection(address(daemon.url)) for _ in range(3)]  # no token, nothing sent
+    time.sleep(0.3)
+    caller = socket.create_connection(address(daemon.url))
+    caller.sendall(ping_request())
+    assert b'"result":"pong"' in answered(caller, 5.0)  # the longest idle made room, after a quiet second
+    closed = 0
+    for sock in idle:
+        sock.settimeout(0.5)
+        with contextlib.suppress(TimeoutError):
+            closed += sock.recv(1) == b""
+        sock.close()
+    assert closed >= 1
+    caller.close()
+
+
+def test_at_the_cap_with_every_connection_working_a_caller_waits_in_the_backlog(spawn_daemon, tmp_path):
+    daemon = capped_daemon(spawn_daemon, tmp_path)
+    body = orjson.dumps({"jsonrpc": "2.0", "method": "ping", "id": 1})
+    working = []
+    for _ in range(3):  # each sends its headers and half its body: a call in progress
+        sock = socket.create_connection(address(daemon.url))
+        sock.sendall(request(body)[:-len(body) // 2])
+        working.append(sock)
+    time.sleep(0.3)
+    caller = socket.create_connection(address(daemon.url))  # the kernel's backlog takes it
+    caller.sendall(ping_request())
+    assert answered(caller, 2.0) == b""  # no working connection is closed for it
+    working[0].sendall(body[-len(body) // 2:])  # one call completes; its connection then goes quiet
+    assert b'"result":"pong"' in answered(working[0], 5.0)
+    assert b'"result":"pong"' in answered(caller, 5.0)  # and makes room
+    for sock in [*working, caller]:
         sock.close()
 
 
