@@ -41,7 +41,7 @@ def make_app(services: Services) -> web.Application:
     app[SERVICES] = services
     app[DISPATCHER] = dispatch.Dispatcher(services.registry)
     app[HEALTH] = HealthCache(services)
-    app[UNAUTHORIZED_LOG] = RateLimitedLog("daemon.auth", "requests refused for a missing or unknown token")
+    app[UNAUTHORIZED_LOG] = RateLimitedLog("daemon.auth", "requests refused with HTTP 401 (a missing or unknown token)")
     app.on_response_prepare.append(_no_banner)
     app.router.add_post("/rpc", rpc)
     app.router.add_get("/healthz", healthz)
