@@ -59,7 +59,9 @@ async def _tail_group(stream: AuditStream, group: str, consumer: str, follow: bo
     await _deliver(r, stream.key, group, out, await r.xreadgroup(group, consumer, {stream.key: "0"}, count=500))
     start = "0-0"
     while True:
-        start, claimed, _ = await r.xautoclaim(stream.key, group, consumer, min_idle_ms, start, count=500)
+        # Redis 7 answers (next, claimed, deleted); 6.2, which the embedded server is, only (next, claimed)
+        reply = await r.xautoclaim(stream.key, group, consumer, min_idle_ms, start, count=500)
+        start, claimed = reply[0], reply[1]
         await _deliver(r, stream.key, group, out, [[stream.key, claimed]])
         if start == "0-0":
             break
