@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Coroutine, Sequence
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TypeVar
 
 from daemon import logs
@@ -65,6 +66,7 @@ def _run_loop(coro: Coroutine[Any, Any, T]) -> T:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dbmanager", description="The database daemon: JSON-RPC 2.0 over HTTP, "
                                      "a credit ledger and an exactly-once audit stream.")
+    parser.add_argument("--version", action="version", version=f"dbmanager {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _with_settings(commands.add_parser("serve", help="run the daemon in the foreground (applies migrations first)"))
     _with_settings(commands.add_parser("migrate", help="apply pending schema migrations and exit"))
@@ -80,6 +82,13 @@ def _parser() -> argparse.ArgumentParser:
                            f"(default {AUDIT_RECLAIM_IDLE_MS})")
     _with_settings(audit_commands.add_parser("verify", help="compare the ledger with the audit stream; exit 1 on any difference"))
     return parser
+
+
+def _version() -> str:
+    try:
+        return version("dbmanager")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
 
 
 def _with_settings(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:

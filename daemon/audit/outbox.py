@@ -66,7 +66,7 @@ async def backlog(db: Database) -> int:
 
 
 def entry(row: Any) -> dict[str, str]:
-    """A ledger row as the audit stream carries it (API.md, "The audit stream")."""
+    """A ledger row as the audit stream carries it (the README, "The audit stream")."""
     return {
         "tx_id": str(row["id"]),
         "transaction_key": row["transaction_key"],

@@ -1,4 +1,4 @@
-"""Param and result types shared by the domains: the limits of API.md, written once."""
+"""Param and result types shared by the domains: the limits the README states, written once."""
 
 from typing import Annotated, Any
 

@@ -119,8 +119,7 @@ class Dispatcher:
     async def _member(self, member: Any, call: Call) -> dict[str, Any] | None:
         problem = _envelope_problem(member)
         if problem is not None:
-            request_id = member.get("id") if isinstance(member, dict) and isinstance(member.get("id"), _ID_TYPES) else None
-            return _error(InvalidRequest({"reason": problem}), request_id)
+            return _error(InvalidRequest({"reason": problem}), _echoable_id(member))
         method = self._methods.get(member["method"])
         if method is None:
             return _error(MethodNotFound(member["method"]), member.get("id")) if "id" in member else None
@@ -140,6 +139,12 @@ def _wrap(method: RpcMethod) -> Callable[..., Any]:
     async def invoke(call: Call, /, *args: Any, **kwargs: Any) -> Result:
         return await _invoke(method, call, args, kwargs)
     return invoke
+
+def _echoable_id(member: Any) -> Any:
+    """The id of an invalid request, when it is one the spec lets us echo; else null."""
+    request_id = member.get("id") if isinstance(member, dict) else None
+    return request_id if isinstance(request_id, _ID_TYPES) and not isinstance(request_id, bool) else None
+
 
 def _envelope_problem(member: Any) -> str | None:
     if not isinstance(member, dict):

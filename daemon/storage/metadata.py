@@ -15,5 +15,5 @@ Id = BigInteger().with_variant(Integer, "sqlite")
 # both databases, sortable as text, and already the shape the API returns.
 Timestamp = String(32)
 
-# Names of things (user ids, transaction keys): API.md's 1–255 characters
+# Names of things (user ids, transaction keys): the README's 1–255 characters
 Name = String(255)

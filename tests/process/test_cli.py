@@ -86,3 +86,9 @@ def test_python_dash_m_and_the_installed_command_are_the_same_program():
     assert command is not None, "dbmanager is not installed beside this Python, nor on PATH"
     installed = subprocess.run([command, "--help"], capture_output=True, text=True)
     assert installed.returncode == 0 and installed.stdout == dbmanager("--help").stdout
+
+
+def test_version_names_the_release():
+    from importlib.metadata import version
+    result = dbmanager("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"dbmanager {version('dbmanager')}"

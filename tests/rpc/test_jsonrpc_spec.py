@@ -107,6 +107,8 @@ async def test_id_is_echoed_exactly(sqlite_rpc, request_id):
 async def test_malformed_envelopes_are_invalid_requests(sqlite_rpc, member):
     status, body = await sqlite_rpc.post(member)
     assert body["error"]["code"] == -32600
+    # an id the spec allows is echoed; any other (true, an array) comes back null
+    assert body["id"] == (member["id"] if type(member["id"]) is int else None)
 
 
 async def test_batch_members_run_concurrently(sqlite_rpc):

@@ -1,5 +1,5 @@
 """Spends by group commit (daemon/methods/spend_batcher.py on PostgreSQL; SQLite's one-call path
-alike): every call of a group gets its own answer, with the ledger rules of API.md."""
+alike): every call of a group gets its own answer, with the ledger rules of the README."""
 
 import asyncio
 

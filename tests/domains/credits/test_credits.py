@@ -1,4 +1,4 @@
-"""The ledger rules of API.md, on SQLite and PostgreSQL."""
+"""The ledger rules (README, "Ledger rules"), on SQLite and PostgreSQL."""
 
 import asyncio
 
