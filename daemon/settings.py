@@ -126,6 +126,11 @@ class Settings:
     def database_kind(self) -> str:
         return database_kind(self.database_url)
 
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file, for a sqlite:/// database."""
+        return Path(self.database_url.removeprefix("sqlite:///")) if self.database_kind == "sqlite" else None
+
     @classmethod
     def load(cls, flags: Mapping[str, str | None] | None = None,
              environ: Mapping[str, str] | None = None) -> Settings:

@@ -15,6 +15,7 @@ from daemon.audit.stream import AuditStream, as_json_line
 from daemon.audit.tables import audit_outbox
 from daemon.constants import AUDIT_RECLAIM_IDLE_MS
 from daemon.domains.credits.tables import transactions
+from daemon.errors import StartupError
 from daemon.settings import Settings
 from daemon.storage import redis as redis_store
 from daemon.storage.database import Database
@@ -90,6 +91,7 @@ def _print(out: TextIO, entry_id: str, fields: dict[str, str]) -> None:
 async def verify(settings: Settings, out: TextIO | None = None) -> bool:
     """True when every ledger transaction is in the stream exactly once and nothing else is."""
     out = out or sys.stdout
+    require_state(settings)
     db = Database(settings.database_url, 2, settings.call_timeout_s)
     await db.connect()
     try:
@@ -126,18 +128,23 @@ def _numeric(tx_id: str) -> tuple[int, str]:
 
 
 class _stream:
-    """An AuditStream on its own client, closed on exit; `embedded` starts the embedded server."""
+    """An AuditStream on its own client, closed on exit (the embedded Redis must be a running daemon's)."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.embedded: redis_store.EmbeddedRedis | None = None
 
     async def __aenter__(self) -> AuditStream:
-        self.redis, self.embedded = await redis_store.open_redis(self.settings.redis_url, self.settings.state_dir)
+        self.redis = await redis_store.running_redis(self.settings.redis_url, self.settings.state_dir)
         return AuditStream(self.redis, self.settings.audit_stream)
 
     async def __aexit__(self, *exc: Any) -> None:
         await self.redis.aclose()
-        if self.embedded is not None and self.embedded.started_here:
-            await self.embedded.stop()  # only a server this command started; never the daemon's
+
+
+def require_state(settings: Settings) -> None:
+    """A command that reads a ledger says so plainly where there is none, and creates nothing."""
+    path = settings.sqlite_path
+    if path is not None and not path.exists():
+        raise StartupError(f"no dbmanager state in {path.parent.resolve()}: {path.name} does not exist "
+                           "(set DBM_STATE_DIR or DBM_DATABASE_URL)")
 

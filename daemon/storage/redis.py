@@ -50,17 +50,25 @@ async def open_redis(url: str, state_dir: Path) -> tuple[aioredis.Redis, Embedde
     return connect(url), embedded
 
 
+async def running_redis(url: str, state_dir: Path) -> aioredis.Redis:
+    """For the commands that read a daemon's stores (audit tail, verify): a client for
+    DBM_REDIS_URL, where `embedded` is the embedded Redis of a daemon running in the state
+    directory. A command never starts one: it would die with the command, under the daemon."""
+    if url != "embedded":
+        return connect(url)
+    embedded = EmbeddedRedis(state_dir)
+    if not await embedded.answers():
+        raise StartupError(f"no dbmanager is running in {state_dir.resolve()}: its embedded Redis is started only "
+                           "by `dbmanager serve` (or set DBM_REDIS_URL)")
+    return connect(embedded.url)
+
+
 class EmbeddedRedis:
     def __init__(self, state_dir: Path):
         self.dir = (state_dir / EMBEDDED_REDIS_DIR).resolve()
         self.socket = self._socket_path()
         self._process: subprocess.Popen[bytes] | None = None
         self._adopted_pid: int | None = None
-
-    @property
-    def started_here(self) -> bool:
-        """False when start() adopted a server that was already running."""
-        return self._process is not None
 
     @property
     def url(self) -> str:
@@ -74,7 +82,7 @@ class EmbeddedRedis:
 
     async def start(self, timeout_s: float = 10.0) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
-        if await self._answers():
+        if await self.answers():
             log.info("adopting the embedded Redis already running in %s", self.dir)
             self._adopted_pid = await self._server_pid()
             return
@@ -88,7 +96,7 @@ class EmbeddedRedis:
         self._process.stdin.write(self._config().encode())
         self._process.stdin.close()
         deadline = asyncio.get_running_loop().time() + timeout_s
-        while not await self._answers():
+        while not await self.answers():
             if self._process.poll() is not None or asyncio.get_running_loop().time() > deadline:
                 raise StartupError(f"the embedded Redis did not start; see {self.dir / 'redis.log'}")
             await asyncio.sleep(0.05)
@@ -115,7 +123,7 @@ class EmbeddedRedis:
         finally:
             await client.aclose()
 
-    async def _answers(self) -> bool:
+    async def answers(self) -> bool:
         if not self.socket.exists():
             return False
         client = aioredis.Redis(unix_socket_path=str(self.socket), socket_timeout=1.0)

@@ -3,6 +3,7 @@
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,27 @@ def test_version_names_the_release():
     from importlib.metadata import version
     result = dbmanager("--version")
     assert result.returncode == 0 and result.stdout.strip() == f"dbmanager {version('dbmanager')}"
+
+
+def test_commands_that_read_state_say_there_is_none_and_create_nothing(tmp_path):
+    for args, says in ((["audit", "verify"], "no dbmanager state in"), (["audit", "tail"], "no dbmanager is running in")):
+        result = dbmanager(*args, cwd=tmp_path)
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 1 and len(lines) == 1 and says in lines[0], result.stderr
+        assert str(tmp_path) in lines[0]
+    assert list(tmp_path.iterdir()) == []  # no empty database, no redis/
+
+
+def test_audit_tail_reads_a_running_daemons_embedded_redis_and_never_stops_it(spawn_daemon, tmp_path):
+    daemon = spawn_daemon(audit_stream=f"dbm-test:e:{tmp_path.name}")  # SQLite and the embedded Redis, in tmp_path
+    daemon.call("create_user", {"email": "e@x.io", "user_id": "e"})
+    daemon.call("top_up_credits", ["e", 7])
+    for _ in range(50):
+        tail = dbmanager("audit", "tail", cwd=tmp_path, audit_stream=f"dbm-test:e:{tmp_path.name}")
+        if tail.stdout.strip():
+            break
+        time.sleep(0.1)
+    assert tail.returncode == 0 and '"amount":"7"' in tail.stdout
+    assert daemon.call("get_credits", ["e"])["result"] == 7  # its Redis is still there
+    verify = dbmanager("audit", "verify", cwd=tmp_path, audit_stream=f"dbm-test:e:{tmp_path.name}")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
