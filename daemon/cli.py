@@ -10,6 +10,8 @@ from collections.abc import Coroutine, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TypeVar
 
+import orjson
+
 from daemon import logs
 from daemon.constants import AUDIT_RECLAIM_IDLE_MS
 from daemon.errors import ConfigError, StartupError
@@ -22,7 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     os.umask(0o077)  # the ledger and the audit stream are nobody else's: state dirs 0700, files 0600
     try:
-        settings = Settings.load({s.field: getattr(args, s.field) for s in SETTINGS})
+        settings = Settings.load({s.field: getattr(args, s.field, None) for s in SETTINGS})
         logs.configure(settings.log_level)
         return _run(args, settings)
     except ConfigError as exc:
@@ -44,6 +46,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from daemon.storage.migrate_command import migrate_command
         applied = _run_loop(migrate_command(settings))
         print("\n".join(f"applied migration {a}" for a in applied) if applied else "no migrations pending")
+        return 0
+    if args.command == "openrpc":
+        from daemon.domains import DOMAINS
+        from daemon.rpc.registry import Registry
+        print(orjson.dumps(Registry(DOMAINS).openrpc, option=orjson.OPT_INDENT_2).decode())
         return 0
     if args.command == "check":
         from daemon.check import check
@@ -71,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     _with_settings(commands.add_parser("serve", help="run the daemon in the foreground (applies migrations first)"))
     _with_settings(commands.add_parser("migrate", help="apply pending schema migrations and exit"))
     _with_settings(commands.add_parser("check", help="exit 0 when the daemon's stores answer, 1 otherwise"))
+    commands.add_parser("openrpc", help="print the OpenRPC document (rpc.discover's answer, GET /openrpc.json) and exit")
     audit = commands.add_parser("audit", help="read and check the audit stream")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="AUDIT_COMMAND")
     tail = _with_settings(audit_commands.add_parser("tail", help="print audit entries as JSON lines"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
 from collections.abc import Awaitable, Callable, Sequence
 
 import redis.asyncio as aioredis
@@ -16,12 +17,12 @@ from daemon.auth import Tokens
 from daemon.constants import HEALTH_CHECK_TIMEOUT_S, SHUTDOWN_GRACE_S, START_RETRY_FIRST_S, START_RETRY_MAX_S
 from daemon.context import State
 from daemon.domains import DOMAINS
-from daemon.errors import StartupError
+from daemon.errors import ConfigError, StartupError
 from daemon.rpc.deadlines import Deadlines
 from daemon.rpc.registry import Domain, Registry
 from daemon.settings import Settings
 from daemon.storage import redis as redis_store
-from daemon.storage.database import Database
+from daemon.storage.database import Database, is_refused_for_good
 from daemon.storage.migrate import upgrade
 from daemon.web.metrics import Metrics
 
@@ -47,6 +48,7 @@ class Services:
     async def start(cls, settings: Settings, *, domains: Sequence[Domain] = DOMAINS,
                     run_relay: bool = True) -> Services:
         tokens = Tokens.load(settings.auth_tokens_file) if settings.auth_tokens_file else None
+        prepare_state_dir(settings)
         metrics = Metrics()
         db = Database(settings.database_url, settings.pool_size, settings.call_timeout_s)
         await _retry("database", settings.start_timeout_s, db.connect, db.ping)
@@ -84,6 +86,21 @@ class Services:
         await self.db.disconnect()
 
 
+def prepare_state_dir(settings: Settings) -> None:
+    """The directories the daemon keeps files in exist and are directories it may write: a
+    configuration error (exit 2, naming the path) at once, not a store that "did not answer"."""
+    folders = [settings.state_dir] if settings.redis_url == "embedded" else []
+    if settings.sqlite_path is not None:
+        folders.append(settings.sqlite_path.parent)
+    for folder in folders:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"DBM_STATE_DIR: cannot use {folder}: {exc.strerror or type(exc).__name__}") from None
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise ConfigError(f"DBM_STATE_DIR: {folder} is not writable by this user")
+
+
 async def _bounded(check: Callable[[], Awaitable[object]]) -> bool:
     try:
         async with asyncio.timeout(HEALTH_CHECK_TIMEOUT_S):
@@ -104,6 +121,8 @@ async def _retry(store: str, timeout_s: float, *steps: Callable[[], Awaitable[ob
                 await step()
             return
         except Exception as exc:
+            if is_refused_for_good(exc):  # a wrong role, password or database: no retry will fix it
+                raise ConfigError(f"the {store} refused the connection: {exc}") from None
             if loop.time() + delay > deadline:
                 raise StartupError(f"the {store} did not answer within {timeout_s:g} s ({type(exc).__name__})") from None
             log.warning("the %s is not answering (try %d, %s); retrying in %.1f s", store, attempt, type(exc).__name__, delay)

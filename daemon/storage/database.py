@@ -52,6 +52,14 @@ def is_unreachable(exc: BaseException) -> bool:
     return isinstance(exc, _UNREACHABLE)
 
 
+def is_refused_for_good(exc: BaseException) -> bool:
+    """PostgreSQL refused us for a reason no retry fixes: a wrong role or password (SQLSTATE class
+    28) or a database that does not exist (3D000). Its message names the role or database, never
+    a password."""
+    sqlstate = getattr(exc, "sqlstate", None)
+    return isinstance(exc, asyncpg.PostgresError) and isinstance(sqlstate, str) and sqlstate[:2] in ("28", "3D")
+
+
 @contextlib.contextmanager
 def unavailable_on_store_errors() -> Any:
     try:

@@ -46,6 +46,7 @@ def make_app(services: Services) -> web.Application:
     app.router.add_post("/rpc", rpc)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
+    app.router.add_get("/openrpc.json", openrpc)
     return app
 
 
@@ -151,6 +152,12 @@ async def healthz(request: web.Request) -> web.Response:
     ok = all(v == "ok" for v in stores.values())
     return web.Response(status=200 if ok else 503, content_type=_JSON,
                         body=orjson.dumps({"status": "ok" if ok else "unavailable", **stores}))
+
+
+async def openrpc(request: web.Request) -> web.Response:
+    """The OpenRPC document rpc.discover answers, for tools that fetch a URL (it is public, as
+    /metrics is: the method list holds no secret)."""
+    return web.Response(body=orjson.dumps(request.app[SERVICES].registry.openrpc), content_type=_JSON)
 
 
 async def metrics(request: web.Request) -> web.Response:

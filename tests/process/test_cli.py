@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from daemon.settings import SETTINGS
-from tests.support import daemon_env, free_port
+from tests.support import REDIS_URL, daemon_env, free_port
 
 
 def dbmanager(*args: str, timeout: float = 60, cwd=None, **settings) -> subprocess.CompletedProcess:
@@ -117,3 +117,26 @@ def test_audit_tail_reads_a_running_daemons_embedded_redis_and_never_stops_it(sp
     assert daemon.call("get_credits", ["e"])["result"] == 7  # its Redis is still there
     verify = dbmanager("audit", "verify", cwd=tmp_path, audit_stream=f"dbm-test:e:{tmp_path.name}")
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_a_state_directory_that_cannot_be_one_is_a_configuration_error_at_once(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    for command in ("serve", "migrate"):
+        started = time.monotonic()
+        result = dbmanager(command, cwd=tmp_path, state_dir=tmp_path / "a-file" / "state")
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 2 and len(lines) == 1, result.stderr
+        assert "DBM_STATE_DIR" in lines[0] and str(tmp_path / "a-file" / "state") in lines[0]
+        assert time.monotonic() - started < 10  # not retried as if a store were slow to answer
+
+
+@pytest.mark.parametrize("command", ["serve", "migrate"])
+def test_a_role_or_database_postgresql_refuses_fails_at_once_with_its_message(pg_url, tmp_path, command):
+    base = pg_url.rsplit("/", 1)[0]
+    for url, says in ((base.replace("postgres@", "nouser@") + "/postgres", 'role "nouser" does not exist'),
+                      (base + "/no_such_database_here", 'database "no_such_database_here" does not exist')):
+        started = time.monotonic()
+        result = dbmanager(command, cwd=tmp_path, database_url=url, redis_url=REDIS_URL)
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 2 and says in lines[-1] and "Traceback" not in result.stderr, result.stderr
+        assert time.monotonic() - started < 10

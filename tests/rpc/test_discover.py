@@ -83,3 +83,13 @@ async def test_each_method_is_tagged_with_its_domain(document):
     tags = {m["name"]: [t["name"] for t in m["tags"]] for m in document["methods"]}
     assert tags["spend_credits"] == ["credits"] and tags["create_user"] == ["users"] and tags["ping"] == ["system"]
     assert all(len(t) == 1 for t in tags.values())
+
+
+async def test_the_document_is_also_at_a_url_and_a_command(sqlite_rpc, document):
+    import subprocess
+    import sys
+    response = await sqlite_rpc.client.get("/openrpc.json")
+    assert response.status == 200 and await response.json() == document
+    printed = subprocess.run([sys.executable, "-m", "daemon", "openrpc"], capture_output=True, text=True, timeout=60)
+    assert printed.returncode == 0 and json.loads(printed.stdout) == document
+
