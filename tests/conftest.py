@@ -107,8 +107,10 @@ async def sqlite_rpc(redis_url: str, stream_key: str, tmp_path: Path):
 
 
 @pytest.fixture
-def spawn_daemon(tmp_path: Path):
-    """spawn_daemon(**settings) → a started DaemonProcess; every one is stopped at the end."""
+def spawn_daemon(tmp_path: Path, stream_key: str):
+    """spawn_daemon(**settings) → a started DaemonProcess; every one is stopped at the end.
+    It asks for `stream_key` so that the key's cleanup runs after the daemons are stopped: a
+    relay still running would otherwise append after it."""
     started: list[DaemonProcess] = []
 
     def spawn(args: list[str] | None = None, cwd: Path | None = None, **settings: Any) -> DaemonProcess:

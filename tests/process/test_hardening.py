@@ -44,13 +44,13 @@ def answered(sock: socket.socket, timeout_s: float) -> bytes:
         return b""
 
 
-def capped_daemon(spawn_daemon, tmp_path: Path):
+def capped_daemon(spawn_daemon, tmp_path: Path, stream_key: str):
     return spawn_daemon(max_connections=3, database_url=f"sqlite:///{tmp_path / 'c.sqlite3'}", redis_url=REDIS_URL,
-                        audit_stream=f"dbm-test:cap:{tmp_path.name}")
+                        audit_stream=stream_key)
 
 
-def test_at_the_cap_an_idle_connection_makes_room_for_a_caller(spawn_daemon, tmp_path):
-    daemon = capped_daemon(spawn_daemon, tmp_path)
+def test_at_the_cap_an_idle_connection_makes_room_for_a_caller(spawn_daemon, tmp_path, stream_key):
+    daemon = capped_daemon(spawn_daemon, tmp_path, stream_key)
     idle = [socket.create_connection(address(daemon.url)) for _ in range(3)]  # no token, nothing sent
     time.sleep(0.3)
     caller = socket.create_connection(address(daemon.url))
@@ -66,8 +66,8 @@ def test_at_the_cap_an_idle_connection_makes_room_for_a_caller(spawn_daemon, tmp
     caller.close()
 
 
-def test_at_the_cap_with_every_connection_working_a_caller_waits_in_the_backlog(spawn_daemon, tmp_path):
-    daemon = capped_daemon(spawn_daemon, tmp_path)
+def test_at_the_cap_with_every_connection_working_a_caller_waits_in_the_backlog(spawn_daemon, tmp_path, stream_key):
+    daemon = capped_daemon(spawn_daemon, tmp_path, stream_key)
     body = orjson.dumps({"jsonrpc": "2.0", "method": "ping", "id": 1})
     working = []
     for _ in range(3):  # each sends its headers and half its body: a call in progress
@@ -85,11 +85,11 @@ def test_at_the_cap_with_every_connection_working_a_caller_waits_in_the_backlog(
         sock.close()
 
 
-def test_a_malformed_request_gets_a_bare_400_that_quotes_nothing(spawn_daemon, tmp_path):
+def test_a_malformed_request_gets_a_bare_400_that_quotes_nothing(spawn_daemon, tmp_path, stream_key):
     tokens = tmp_path / "tokens"
     tokens.write_text(f"{TOKEN}\n")
     daemon = spawn_daemon(auth_tokens_file=tokens, database_url=f"sqlite:///{tmp_path / 'm.sqlite3'}",
-                          redis_url=REDIS_URL, audit_stream=f"dbm-test:m:{tmp_path.name}")
+                          redis_url=REDIS_URL, audit_stream=stream_key)
     for _ in range(20):
         with socket.create_connection(address(daemon.url)) as sock:
             sock.sendall(f"POST /rpc HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\x01\r\n\r\n".encode())
@@ -103,9 +103,9 @@ def test_a_malformed_request_gets_a_bare_400_that_quotes_nothing(spawn_daemon, t
     assert log.count("malformed or failed HTTP requests") == 1  # twenty of them, one line
 
 
-def test_a_client_that_never_reads_is_cut_off(spawn_daemon, tmp_path):
+def test_a_client_that_never_reads_is_cut_off(spawn_daemon, tmp_path, stream_key):
     daemon = spawn_daemon(call_timeout_s=1, database_url=f"sqlite:///{tmp_path / 'r.sqlite3'}", redis_url=REDIS_URL,
-                          audit_stream=f"dbm-test:r:{tmp_path.name}")
+                          audit_stream=stream_key)
     daemon.call("create_user", {"email": "r@x.io", "user_id": "r"})
     for _ in range(20):
         daemon.call("top_up_credits", {"user_id": "r", "amount": 1, "metadata": {"blob": "x" * 15_000}})
@@ -155,8 +155,8 @@ def test_a_port_in_use_is_one_line_before_any_store_starts(tmp_path):
     assert not (tmp_path / "dbmanager.sqlite3").exists() and not (tmp_path / "redis").exists()
 
 
-def test_start_up_lines_name_the_database_by_kind_only(spawn_daemon, pg_url, tmp_path):
-    daemon = spawn_daemon(database_url=pg_url, redis_url=REDIS_URL, audit_stream=f"dbm-test:k:{tmp_path.name}")
+def test_start_up_lines_name_the_database_by_kind_only(spawn_daemon, pg_url, tmp_path, stream_key):
+    daemon = spawn_daemon(database_url=pg_url, redis_url=REDIS_URL, audit_stream=stream_key)
     assert daemon.stop() == 0
     log = (tmp_path / "daemon.log").read_text()
     database = urlsplit(pg_url)
