@@ -45,7 +45,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "migrate":
         from daemon.storage.migrate_command import migrate_command
         applied = _run_loop(migrate_command(settings))
-        print("\n".join(f"applied migration {a}" for a in applied) if applied else "no migrations pending")
+        if args.json:
+            print(orjson.dumps({"applied": applied}).decode())
+        else:
+            print("\n".join(f"applied migration {a}" for a in applied) if applied else "no migrations pending")
         return 0
     if args.command == "openrpc":
         from daemon.domains import DOMAINS
@@ -54,7 +57,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "check":
         from daemon.check import check
-        return 0 if _run_loop(check(settings)) else 1
+        return 0 if _run_loop(check(settings, args.json)) else 1
     from daemon.audit import commands
     if args.audit_command == "tail":
         _run_loop(commands.tail(settings, args.follow, args.group, args.consumer, args.min_idle_ms))
@@ -76,8 +79,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dbmanager {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _with_settings(commands.add_parser("serve", help="run the daemon in the foreground (applies migrations first)"))
-    _with_settings(commands.add_parser("migrate", help="apply pending schema migrations and exit"))
-    _with_settings(commands.add_parser("check", help="exit 0 when the daemon's stores answer, 1 otherwise"))
+    migrate_parser = _with_settings(commands.add_parser("migrate", help="apply pending schema migrations and exit"))
+    migrate_parser.add_argument("--json", action="store_true", help='print {"applied": [...]} instead of lines')
+    check_parser = _with_settings(commands.add_parser("check", help="exit 0 when the daemon's stores answer, 1 otherwise"))
+    check_parser.add_argument("--json", action="store_true", help="print one JSON object instead of a line of words")
     commands.add_parser("openrpc", help="print the OpenRPC document (rpc.discover's answer, GET /openrpc.json) and exit")
     audit = commands.add_parser("audit", help="read and check the audit stream")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="AUDIT_COMMAND")

@@ -6,6 +6,7 @@ import sys
 import time
 from pathlib import Path
 
+import orjson
 import pytest
 
 from daemon.settings import SETTINGS
@@ -71,6 +72,7 @@ def test_migrate_applies_once(pg_url):
         "applied migration 0002 dbm_spend_batch: spends by group commit (PostgreSQL)"]
     assert first.stdout.splitlines()[-1].startswith("applied migration 0003 credit holds")
     assert second.returncode == 0 and second.stdout.strip() == "no migrations pending"
+    assert orjson.loads(dbmanager("migrate", "--json", database_url=pg_url).stdout) == {"applied": []}
 
 
 def test_two_migrations_at_once_on_postgresql_apply_each_version_once(pg_url):

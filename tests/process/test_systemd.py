@@ -237,18 +237,25 @@ def _clean_error(body: Any) -> bool:
 
 # ---------- dbmanager check ----------
 
-def _check(port: int) -> int:
-    env = daemon_env(port=port)
-    return subprocess.run([sys.executable, "-m", "daemon", "check"], env=env, capture_output=True, timeout=30).returncode
+def _check(port: int, *flags: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "daemon", "check", *flags], env=daemon_env(port=port),
+                          capture_output=True, text=True, timeout=30)
 
 
-def test_check_exits_0_against_a_running_daemon(spawn_daemon, settings):
-    daemon = spawn_daemon(**settings)
-    assert _check(int(daemon.url.rsplit(":", 1)[1])) == 0
+def test_check_exits_0_against_a_running_daemon_and_says_so_in_words_or_json(spawn_daemon, settings):
+    port = int(spawn_daemon(**settings).url.rsplit(":", 1)[1])
+    words, as_json = _check(port), _check(port, "--json")
+    assert words.returncode == as_json.returncode == 0
+    assert words.stdout == f"ok: database ok, redis ok (at http://127.0.0.1:{port}/healthz)\n"
+    assert orjson.loads(as_json.stdout) == {"address": f"http://127.0.0.1:{port}/healthz", "http_status": 200,
+                                            "status": "ok", "database": "ok", "redis": "ok"}
 
 
-def test_check_exits_1_against_a_dead_port():
-    assert _check(free_port()) == 1
+def test_check_exits_1_against_a_dead_port_naming_the_address():
+    port = free_port()
+    result = _check(port)
+    assert result.returncode == 1
+    assert result.stdout.startswith(f"unreachable: nothing answered at http://127.0.0.1:{port}/healthz")
 
 
 # ---------- logs ----------
