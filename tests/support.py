@@ -213,6 +213,22 @@ def strict(schema: Any) -> Any:
     return schema
 
 
+class ConcurrencyProbe:
+    """A test-only method (`probe`) that takes `seconds` and records the most calls of it that
+    ran at once, in `most`."""
+
+    def __init__(self, seconds: float):
+        self.seconds, self.running, self.most = seconds, 0, 0
+
+        async def probe(ctx: Any) -> str:
+            self.running += 1
+            self.most = max(self.most, self.running)
+            await asyncio.sleep(self.seconds)
+            self.running -= 1
+            return "ok"
+        self.method = probe
+
+
 def test_domain(*funcs: Callable[..., Awaitable[Any]]) -> Domain:
     """A domain of methods that exist for one test (unmarked ones are marked `unsafe`)."""
     marked = [f if isinstance(getattr(f, "__rpc_method__", None), MethodMark) else rpc_method(retry="unsafe")(f)

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 import pytest
 
-from tests.support import Rpc, make_settings, running
+from tests.support import ConcurrencyProbe, Rpc, make_settings, running
 
 TOKEN = "hardening-token-6c1f0e9b2a7d4c3e8f5a"
 
@@ -75,24 +75,16 @@ async def test_one_call_past_the_limit_is_32005(tmp_path, redis_url, stream_key)
 
 
 async def test_one_batch_holds_at_most_its_share_of_the_call_slots(tmp_path, redis_url, stream_key):
-    running_now, most = 0, 0
-
-    async def slow_probe(ctx: Any) -> str:
-        nonlocal running_now, most
-        running_now += 1
-        most = max(most, running_now)
-        await asyncio.sleep(0.05)
-        running_now -= 1
-        return "ok"
-    async with daemon(tmp_path, redis_url, stream_key, extra_methods=(slow_probe,), max_calls_per_request=3) as rpc:
-        batch = asyncio.create_task(rpc.post([call("slow_probe", id=i) for i in range(30)]))
+    probe = ConcurrencyProbe(0.05)
+    async with daemon(tmp_path, redis_url, stream_key, extra_methods=(probe.method,), max_calls_per_request=3) as rpc:
+        batch = asyncio.create_task(rpc.post([call("probe", id=i) for i in range(30)]))
         await asyncio.sleep(0.05)
         started = time.monotonic()
         assert await rpc.result("ping") == "pong"  # another caller is not kept waiting behind the batch
         ping_s = time.monotonic() - started
         status, answers = await batch
     assert status == 200 and all(a["result"] == "ok" for a in answers)
-    assert most == 3 and ping_s < 0.3
+    assert probe.most == 3 and ping_s < 0.3
 
 
 async def test_healthz_runs_its_checks_at_most_once_a_second(tmp_path, redis_url, stream_key, monkeypatch):

@@ -17,7 +17,7 @@ import pytest
 
 from daemon.constants import MAX_JSON_DEPTH, MAX_METADATA_BYTES
 from daemon.web import server as web_server
-from tests.support import make_settings, running
+from tests.support import ConcurrencyProbe, make_settings, running
 
 
 @contextlib.asynccontextmanager
@@ -184,22 +184,14 @@ async def test_a_call_past_the_timeout_is_32003_promptly_and_writes_nothing(db_u
 
 
 async def test_concurrent_calls_are_bounded_across_requests(tmp_path, redis_url, stream_key):
-    running_now, most = 0, 0
-
-    async def probe_concurrency(ctx: Any) -> str:
-        nonlocal running_now, most
-        running_now += 1
-        most = max(most, running_now)
-        await asyncio.sleep(0.02)
-        running_now -= 1
-        return "ok"
-    name = probe_concurrency.__name__
-    async with daemon(tmp_path, redis_url, stream_key, extra_methods=(probe_concurrency,), max_concurrent_calls=3) as rpc:
+    probe = ConcurrencyProbe(0.02)
+    name = "probe"
+    async with daemon(tmp_path, redis_url, stream_key, extra_methods=(probe.method,), max_concurrent_calls=3) as rpc:
         batch = [call(name, id=i) for i in range(40)]
         answers = await asyncio.gather(rpc.post(batch), rpc.post(batch), rpc.post(call(name)))
     assert [status for status, _ in answers] == [200, 200, 200]
     assert all(r["result"] == "ok" for r in answers[0][1] + answers[1][1])
-    assert most == 3
+    assert probe.most == 3
 
 
 async def test_the_timeout_counts_the_wait_for_a_call_slot(tmp_path, redis_url, stream_key):
