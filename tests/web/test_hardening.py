@@ -55,12 +55,16 @@ async def history_user(rpc: Rpc, rows: int, metadata_bytes: int) -> str:
 async def test_a_batch_is_answered_in_order_while_it_fits_and_the_rest_get_32005(tmp_path, redis_url, stream_key):
     async with daemon(tmp_path, redis_url, stream_key, max_response_bytes=50_000) as rpc:
         user = await history_user(rpc, 10, 2_000)  # a page of 10 rows is about 21 KB
-        batch = [call("get_transaction_history", [user, 10], id=i) for i in range(5)] + [call("ping", id=5)]
+        batch = [call("get_transaction_history", [user, 10], id=i) for i in range(5)] + [
+            call("spend_credits", [user, 1], id=5)]
         response = await rpc.client.post("/rpc", data=orjson.dumps(batch))
         raw = await response.read()
         answers = orjson.loads(raw)
+        balance = await rpc.result("get_credits", [user])
     assert [a["id"] for a in answers] == [0, 1, 2, 3, 4, 5]
-    assert ["result" in a for a in answers] == [True, True, False, False, False, False]
+    # the spend past the cut was applied, and its small answer is sent: never withheld as -32005
+    assert ["result" in a for a in answers] == [True, True, False, False, False, True]
+    assert answers[5]["result"] == balance == 9
     too_large = answers[2]["error"]
     assert too_large == {"code": -32005, "message": "Response too large", "data": {"limit": 50_000}}
     assert len(raw) <= 50_000 + 4 * 100  # the limit, plus a small envelope for each -32005

@@ -73,7 +73,7 @@ async def reserve_credits(ctx: Context, user_id: UserId, amount: PositiveAmount,
     return hold_view(row)
 
 
-@rpc_method(errors=(NotFound, Conflict), retry="keyed")
+@rpc_method(errors=(NotFound, Conflict, InsufficientBalance), retry="keyed")
 async def capture_hold(ctx: Context, user_id: UserId, hold_id: HoldId,
                        amount: CaptureAmount | None = None,
                        metadata: Metadata | None = None, transaction_key: TransactionKey | None = None) -> Balance:
@@ -89,6 +89,8 @@ async def capture_hold(ctx: Context, user_id: UserId, hold_id: HoldId,
         take = hold["amount"] if amount is None else amount
         if take > hold["amount"]:
             raise InvalidParams("amount", f"at most {hold['amount']}, the amount held", held=hold["amount"])
+        if take > funds.balance:  # cannot happen while every writer honours holds; never overdraw if one did not
+            raise InsufficientBalance(user_id, funds.balance, take, funds.available)
         await conn.execute(holds.update().where(holds.c.id == hold_id).values(status="CAPTURED", captured=take))
         await funds.add_held(conn, -hold["amount"])
         return -take, {**(metadata or {}), "hold_id": hold_id}, None

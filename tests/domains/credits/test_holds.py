@@ -9,7 +9,7 @@ import random
 import pytest
 
 from daemon.domains.credits.holds import SWEEPER
-from tests.support import REDIS_URL, Rpc, wait_for_entries
+from tests.support import REDIS_URL, Rpc, make_settings, running, wait_for_entries
 
 
 async def funded(rpc: Rpc, user: str, amount: int) -> str:
@@ -213,3 +213,31 @@ async def test_mixed_concurrent_calls_never_make_available_negative(rpc):
     assert summary["available"] >= 0
     live = [await rpc.result("get_hold", [user, h]) for h in set(holds)]
     assert summary["held"] == sum(h["amount"] for h in live if h["status"] == "HELD")
+
+
+async def test_a_capture_never_overdraws_even_if_a_writer_ignored_the_hold(rpc):
+    """Every writer honours holds, so this cannot happen; if one did not (a daemon of an older
+    release during an upgrade, say), a capture still refuses to take the balance below zero."""
+    user = await funded(rpc, "h17", 100)
+    hold = await rpc.result("reserve_credits", [user, 100])
+    async with rpc.services.db.write() as conn:  # what such a writer would leave: the credits gone, the hold still held
+        await conn.execute("UPDATE balances SET balance = 30 WHERE user_id = :u", {"u": user})
+    error = await rpc.error("capture_hold", [user, hold["hold_id"], 50])
+    assert error["code"] == 1001 and error["data"]["balance"] == 30
+    assert (await rpc.result("get_hold", [user, hold["hold_id"]]))["status"] == "HELD"
+    assert await rpc.result("get_credits", [user]) == 30
+
+
+async def test_the_previous_releases_spend_function_honours_holds_too(pg_url, tmp_path, redis_url, stream_key):
+    """A daemon of release 0.1.0 still running during an upgrade spends through dbm_spend_batch,
+    which revision 0003 replaced in place to draw on balance - held."""
+    settings = make_settings(database_url=pg_url, redis_url=redis_url, audit_stream=stream_key, state_dir=tmp_path)
+    async with running(settings) as rpc:
+        user = await funded(rpc, "h18", 100)
+        await rpc.result("reserve_credits", [user, 80])
+        async with rpc.services.db.session() as conn:
+            rows = await conn.raw_connection.fetch(
+                "SELECT call_index, error_code, result_balance FROM dbm_spend_batch($1, $2, $3, $4, $5)",
+                [user, user], [30, 20], [None, None], ["h1", "h2"], ["{}", "{}"])
+        assert [(r["error_code"], r["result_balance"]) for r in rows] == [(1001, 100), (0, 80)]
+        assert await balance(rpc, user) == {"balance": 80, "held": 80, "available": 0}
