@@ -99,6 +99,10 @@ async def test_redis_down_writes_go_on_and_the_backlog_drains_once_back(private_
         assert "dbmanager_audit_backlog 50.0" in metrics
         private_redis.start()
         entries = await wait_for_entries(private_redis.url, stream_key, 51, timeout_s=15)
+        for _ in range(40):  # /healthz answers from a check at most HEALTH_CACHE_S (1 s) old
+            if (await rpc.client.get("/healthz")).status == 200:
+                break
+            await asyncio.sleep(0.1)
         assert (await rpc.client.get("/healthz")).status == 200
     assert len(entries) == 51
     assert len({e["tx_id"] for e in entries}) == 51
