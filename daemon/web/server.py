@@ -58,20 +58,20 @@ async def rpc(request: web.Request) -> web.StreamResponse:
 async def _rpc(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     if request.headers.get(hdrs.CONTENT_ENCODING, "identity").lower() != "identity":
-        return _closing(web.Response(status=415, text="request bodies are not to be compressed\n"))
+        return await _closing(request, web.Response(status=415, text="request bodies are not to be compressed\n"))
     grant = EVERYTHING
     if services.tokens is not None:
         granted = services.tokens.grant_for(request.headers.get("Authorization"))
         if granted is None:
             services.metrics.unauthorized.inc()
             request.app[UNAUTHORIZED_LOG].hit()
-            return _closing(web.Response(status=401, body=dispatch.unauthorized_body(), content_type=_JSON,
-                                         headers={"WWW-Authenticate": "Bearer"}))
+            return await _closing(request, web.Response(status=401, body=dispatch.unauthorized_body(),
+                                                        content_type=_JSON, headers={"WWW-Authenticate": "Bearer"}))
         grant = granted
     settings = services.settings
     body = await _read_body(request, settings.call_timeout_s)
     if body is None:
-        return _closing(web.Response(status=408))
+        return await _closing(request, web.Response(status=408))
     limits = dispatch.Limits(settings.max_batch, settings.max_response_bytes, settings.max_calls_per_request)
     answer = await request.app[DISPATCHER].handle(body, dispatch.Call(services, grant.allows), limits)
     if answer is None:
@@ -107,9 +107,14 @@ async def _answer(request: web.Request, response: web.Response, size: int, timeo
     return response
 
 
-def _closing(response: web.Response) -> web.Response:
-    """Answered without reading the rest of the body, and the connection closed after."""
+async def _closing(request: web.Request, response: web.Response) -> web.Response:
+    """Answered without reading the rest of the body, and the connection closed as soon as the
+    answer is out: aiohttp would otherwise go on reading (and dropping) the body for 10 s."""
     response.force_close()
+    await response.prepare(request)
+    await response.write_eof()
+    if request.transport is not None:
+        request.transport.close()  # after what is buffered is sent
     return response
 
 

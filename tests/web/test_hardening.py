@@ -144,3 +144,16 @@ async def test_a_cursor_past_a_row_id_is_32602(rpc):
 async def test_no_answer_carries_a_version_banner(sqlite_rpc):
     for response in (await sqlite_rpc.client.get("/healthz"), await sqlite_rpc.client.post("/rpc", data=b"{")):
         assert response.headers["Server"] == "dbmanager"
+
+
+async def test_a_408_closes_the_connection_when_it_answers(tmp_path, redis_url, stream_key):
+    """SECURITY.md says the connection is closed: promptly, not after aiohttp's lingering read."""
+    async with daemon(tmp_path, redis_url, stream_key, call_timeout_s=1) as rpc:
+        server = rpc.client.server
+        reader, writer = await asyncio.open_connection(server.host, server.port)
+        writer.write(b"POST /rpc HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"jsonrpc\"")
+        started = time.monotonic()
+        answer = await asyncio.wait_for(reader.read(), 10)  # until the daemon closes the connection
+        closed_after = time.monotonic() - started
+        writer.close()
+    assert answer.startswith(b"HTTP/1.1 408") and closed_after < 3, (answer[:40], closed_after)
