@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import json
 import logging
 import time
@@ -229,7 +230,7 @@ class _Answers:
             return
         request_id = self.ids[index] = response.get("id")
         raw = _dump(response)
-        if len(raw) <= len(_dump(_error(ResponseTooLarge(self.limit), request_id))):
+        if len(raw) <= _too_large_size(self.limit) + len(_dump(request_id)):
             self.parts[index] = raw
             self.small.add(index)
             return
@@ -257,10 +258,16 @@ class _Answers:
     def body(self, batch: bool) -> bytes | None:
         if not self.ids:
             return None
-        too_large = ResponseTooLarge(self.limit)
-        out = [self.parts[i] if i < self.cut or i in self.small else _dump(_error(too_large, self.ids[i]))
+        out = [self.parts[i] if i < self.cut or i in self.small else _dump(_error(ResponseTooLarge(self.limit), self.ids[i]))
                for i in sorted(self.ids)]
         return b"[" + b",".join(p for p in out if p is not None) + b"]" if batch else out[0]
+
+
+@functools.lru_cache(maxsize=8)
+def _too_large_size(limit: int) -> int:
+    """How long a -32005 answer for `limit` is, its id aside: every call's answer is measured
+    against it, so it is worked out once, not built and serialized per call."""
+    return len(_dump(_error(ResponseTooLarge(limit), None))) - len(b"null")
 
 
 def _parse(body: bytes) -> Any:
