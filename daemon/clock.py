@@ -4,4 +4,9 @@ from datetime import UTC, datetime
 
 
 def now_rfc3339() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return rfc3339(datetime.now(UTC))
+
+
+def rfc3339(moment: datetime) -> str:
+    """A UTC moment as the API and the tables write it: sortable as text, microseconds included."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")

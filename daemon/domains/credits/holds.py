@@ -27,7 +27,7 @@ from typing import Any, cast
 import orjson
 from sqlalchemy import func, select
 
-from daemon.clock import now_rfc3339
+from daemon.clock import now_rfc3339, rfc3339
 from daemon.constants import HOLD_SWEEP_BATCH, HOLD_SWEEP_INTERVAL_S
 from daemon.context import Context, StateKey
 from daemon.domains.credits.ledger import Funds, lock_funds, request_hash, reused_key
@@ -65,7 +65,7 @@ async def reserve_credits(ctx: Context, user_id: UserId, amount: PositiveAmount,
             raise InsufficientBalance(user_id, funds.balance, amount, funds.available)
         now = datetime.now(UTC)
         row = {"id": uuid.uuid4().hex, "user_id": user_id, "amount": amount, "status": "HELD", "captured": 0,
-               "expires_at": _rfc3339(now + timedelta(seconds=ttl_s)), "created_at": _rfc3339(now),
+               "expires_at": rfc3339(now + timedelta(seconds=ttl_s)), "created_at": rfc3339(now),
                "transaction_key": transaction_key or uuid.uuid4().hex, "request_hash": digest,
                "metadata": orjson.dumps(metadata or {}).decode()}
         await conn.execute(holds.insert().values(**row))
@@ -82,7 +82,7 @@ async def capture_hold(ctx: Context, user_id: UserId, hold_id: HoldId,
     request = {"hold_id": hold_id, "amount": amount, "metadata": metadata or {}}
 
     async def plan(conn: Any, funds: Funds) -> tuple[int, dict[str, Any], int | None]:
-        hold = await _locked_hold(conn, user_id, hold_id)
+        hold = await _hold(conn, user_id, hold_id, lock=True)
         status = current_status(hold)
         if status != "HELD":
             raise Conflict({"hold_id": hold_id, "status": status, "reason": "only a HELD hold can be captured"})
@@ -102,7 +102,7 @@ async def release_hold(ctx: Context, user_id: UserId, hold_id: HoldId) -> Hold:
     """Releases a HELD hold; one that is not HELD is returned unchanged."""
     async with ctx.db.write() as conn:
         funds = await lock_funds(conn, user_id)
-        hold = dict(await _locked_hold(conn, user_id, hold_id))
+        hold = dict(await _hold(conn, user_id, hold_id, lock=True))
         if hold["status"] == "HELD":
             hold["status"] = "EXPIRED" if current_status(hold) == "EXPIRED" else "RELEASED"
             await conn.execute(holds.update().where(holds.c.id == hold_id).values(status=hold["status"]))
@@ -114,10 +114,7 @@ async def release_hold(ctx: Context, user_id: UserId, hold_id: HoldId) -> Hold:
 async def get_hold(ctx: Context, user_id: UserId, hold_id: HoldId) -> Hold:
     """The hold, as it is now (a HELD hold past its expires_at reads EXPIRED)."""
     async with ctx.db.session() as conn:
-        row = await conn.fetch_one(select(holds).where(holds.c.id == hold_id, holds.c.user_id == user_id))
-    if row is None:
-        raise NotFound("hold", hold_id)
-    return hold_view(row._mapping)
+        return hold_view(await _hold(conn, user_id, hold_id))
 
 
 @rpc_method(errors=(NotFound,), retry="safe")
@@ -145,16 +142,12 @@ def hold_view(hold: Any) -> Hold:
             "created_at": hold["created_at"], "captured": hold["captured"]}
 
 
-async def _locked_hold(conn: Any, user_id: str, hold_id: str) -> Any:
-    row = await conn.fetch_one(select(holds).where(holds.c.id == hold_id, holds.c.user_id == user_id)
-                               .with_for_update())
+async def _hold(conn: Any, user_id: str, hold_id: str, lock: bool = False) -> Any:
+    query = select(holds).where(holds.c.id == hold_id, holds.c.user_id == user_id)
+    row = await conn.fetch_one(query.with_for_update() if lock else query)
     if row is None:  # another user's hold does not exist, to this user
         raise NotFound("hold", hold_id)
     return row._mapping
-
-
-def _rfc3339(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 # ---------- expiry without a call ----------
