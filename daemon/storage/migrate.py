@@ -35,6 +35,12 @@ _ADVISORY_LOCK_ID = 0x64626D6D  # "dbmm"
 _SCRIPTS = Path(__file__).resolve().parent / "migrations"
 _LEGACY_TABLE = "schema_migrations"
 _LEGACY_REVISIONS = {1: "0001", 2: "0002"}  # release 0.1.0's versions → the same schema's revisions
+# What a frozen revision does on SQLite, where its docstring's first line (written for PostgreSQL)
+# would name a function SQLite never gets. A new revision's first line holds for both databases.
+_ON_SQLITE = {
+    "0002": "nothing on SQLite (the group-commit function is PostgreSQL's)",
+    "0003": "credit holds: the holds table and balances.held",
+}
 
 
 async def upgrade(database_url: str) -> list[str]:
@@ -92,7 +98,8 @@ def _upgrade(conn: Connection) -> list[str]:
     command.upgrade(alembic_config(conn), "head")
     after = MigrationContext.configure(conn).get_current_revision()
     applied = list(_scripts().iterate_revisions(after, before)) if after != before else []
-    return [f"{r.revision} {r.doc}" for r in reversed(applied)]
+    sqlite = conn.dialect.name == "sqlite"
+    return [f"{r.revision} {_ON_SQLITE.get(r.revision, r.doc) if sqlite else r.doc}" for r in reversed(applied)]
 
 
 def _adopt_legacy(conn: Connection) -> None:

@@ -49,6 +49,17 @@ async def test_a_fresh_upgrade_builds_exactly_the_declared_tables(db_url):
     assert await drift(db_url) == []
 
 
+async def test_each_applied_revision_says_what_it_did_on_this_database(db_url):
+    applied = dict(a.split(" ", 1) for a in await upgrade(db_url))
+    if db_url.startswith("sqlite"):
+        # the PostgreSQL-only functions are not named where SQLite never gets them
+        assert "nothing on SQLite" in applied["0002"]
+        assert not any("dbm_spend" in line for line in applied.values())
+    else:
+        assert applied["0002"].startswith("dbm_spend_batch")
+        assert "dbm_spend_available" in applied["0003"]
+
+
 async def test_an_upgraded_database_has_nothing_left_to_do(db_url):
     await upgrade(db_url)
     assert await upgrade(db_url) == []
