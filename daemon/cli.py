@@ -19,13 +19,23 @@ from daemon.settings import SETTINGS, Settings
 
 T = TypeVar("T")
 
+# The settings each command reads besides serve (which reads them all), so that its --help and
+# flags offer only those
+_LOGS = ("log_level", "log_format")
+_READS: dict[str, tuple[str, ...]] = {
+    "migrate": ("state_dir", "database_url", "call_timeout_s", *_LOGS),
+    "check": ("host", "port"),
+    "tail": ("state_dir", "redis_url", "audit_stream", "call_timeout_s", *_LOGS),
+    "verify": ("state_dir", "database_url", "redis_url", "audit_stream", "call_timeout_s", *_LOGS),
+}
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     os.umask(0o077)  # the ledger and the audit stream are nobody else's: state dirs 0700, files 0600
     try:
         settings = Settings.load({s.field: getattr(args, s.field, None) for s in SETTINGS})
-        logs.configure(settings.log_level)
+        logs.configure(settings.log_level, settings.log_format)
         return _run(args, settings)
     except ConfigError as exc:
         print(f"dbmanager: configuration error: {exc}", file=sys.stderr)
@@ -79,21 +89,24 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dbmanager {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _with_settings(commands.add_parser("serve", help="run the daemon in the foreground (applies migrations first)"))
-    migrate_parser = _with_settings(commands.add_parser("migrate", help="apply pending schema migrations and exit"))
+    migrate_parser = _with_settings(commands.add_parser("migrate", help="apply pending schema migrations and exit"),
+                                    _READS["migrate"])
     migrate_parser.add_argument("--json", action="store_true", help='print {"applied": [...]} instead of lines')
-    check_parser = _with_settings(commands.add_parser("check", help="exit 0 when the daemon's stores answer, 1 otherwise"))
+    check_parser = _with_settings(commands.add_parser("check", help="exit 0 when the daemon's stores answer, 1 otherwise"),
+                                  _READS["check"])
     check_parser.add_argument("--json", action="store_true", help="print one JSON object instead of a line of words")
     commands.add_parser("openrpc", help="print the OpenRPC document (rpc.discover's answer, GET /openrpc.json) and exit")
     audit = commands.add_parser("audit", help="read and check the audit stream")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="AUDIT_COMMAND")
-    tail = _with_settings(audit_commands.add_parser("tail", help="print audit entries as JSON lines"))
+    tail = _with_settings(audit_commands.add_parser("tail", help="print audit entries as JSON lines"), _READS["tail"])
     tail.add_argument("--follow", action="store_true", help="keep printing new entries")
     tail.add_argument("--group", help="read as this consumer group: acknowledge, and reclaim stuck entries")
     tail.add_argument("--consumer", help="consumer name within --group (default dbmanager-cli)")
     tail.add_argument("--min-idle-ms", type=int, default=AUDIT_RECLAIM_IDLE_MS,
                       help="with --group: reclaim entries another consumer left unacknowledged this long "
                            f"(default {AUDIT_RECLAIM_IDLE_MS})")
-    _with_settings(audit_commands.add_parser("verify", help="compare the ledger with the audit stream; exit 1 on any difference"))
+    _with_settings(audit_commands.add_parser("verify", help="compare the ledger with the audit stream; exit 1 on any "
+                                             "difference"), _READS["verify"])
     return parser
 
 
@@ -104,9 +117,12 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
-def _with_settings(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+def _with_settings(parser: argparse.ArgumentParser, fields: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """Adds a flag for each setting the command reads (every one when `fields` is None)."""
     group = parser.add_argument_group("settings (each also read from its environment variable)")
     for s in SETTINGS:
+        if fields is not None and s.field not in fields:
+            continue
         default = f" (default: {s.default})" if s.default else ""
         group.add_argument(s.flag, dest=s.field, metavar=s.env, help=f"{s.help}{default}")
     return parser

@@ -1,5 +1,6 @@
 """Structured logs through structlog: one JSON object per line on stderr, which journald keeps
-as is. Records from the standard library's logging (aiohttp, our modules) go the same way.
+as is, or, when stderr is a terminal (DBM_LOG_FORMAT=auto) or asked for, aligned lines a person
+can read, with the same fields. Records from the standard library's logging (aiohttp, our modules) go the same way.
 Params are never logged, so neither are tokens or secrets inside them, and tracebacks keep
 each exception's type and frames but not its message (see `traceback_without_messages`)."""
 
@@ -24,7 +25,7 @@ _SHARED: list[Processor] = [
 ]
 
 
-def configure(level: str = "info") -> None:
+def configure(level: str = "info", format: str = "auto") -> None:
     structlog.configure(
         processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
@@ -37,7 +38,7 @@ def configure(level: str = "info") -> None:
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.ExceptionRenderer(traceback_without_messages),
-            structlog.processors.JSONRenderer(),
+            _renderer(format),
         ],
     ))
     root = logging.getLogger()
@@ -52,6 +53,14 @@ def configure(level: str = "info") -> None:
         logging.getLogger(name).setLevel(max(logging.INFO, root.level))
     # its info lines name the database's URL (host, user, database): stores are logged by kind only
     logging.getLogger("databases").setLevel(max(logging.WARNING, root.level))
+
+
+def _renderer(format: str) -> Processor:
+    console = format == "console" or (format == "auto" and sys.stderr.isatty())
+    if not console:
+        return structlog.processors.JSONRenderer()
+    # the traceback is already text without messages (ExceptionRenderer above): print it as is
+    return structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback)
 
 
 def traceback_without_messages(exc_info: tuple[type[BaseException], BaseException, TracebackType | None]) -> str:

@@ -65,6 +65,12 @@ def _database_url(text: str) -> str:
     return text
 
 
+def _log_format(text: str) -> str:
+    if text in ("auto", "json", "console"):
+        return text
+    raise ValueError("must be auto, json or console")
+
+
 def _redis_url(text: str) -> str:
     if text == "embedded" or urlsplit(text).scheme in ("redis", "rediss", "unix"):
         return text
@@ -96,6 +102,8 @@ SETTINGS: tuple[Setting, ...] = (
             "and when all are working, more wait in the listen backlog", _positive_int),
     Setting("start_timeout_s", "30", "how long start-up retries the stores before giving up", _positive_float),
     Setting("log_level", "info", "debug, info, warning or error"),
+    Setting("log_format", "auto", "json (one object per line), console (for people), or auto: console when stderr is "
+            "a terminal, else json", _log_format),
 )
 
 
@@ -118,6 +126,7 @@ class Settings:
     max_connections: int
     start_timeout_s: float
     log_level: str
+    log_format: str
 
     def __repr__(self) -> str:  # URLs may carry passwords
         return f"Settings(host={self.host!r}, port={self.port}, database={self.database_kind})"

@@ -31,6 +31,19 @@ def test_serve_help_lists_every_setting():
         assert setting.flag in out and setting.env in out
 
 
+@pytest.mark.parametrize("command, shown, not_shown", [
+    (["migrate"], ["DBM_DATABASE_URL", "DBM_STATE_DIR"], ["DBM_PORT", "DBM_MAX_BATCH", "DBM_REDIS_URL"]),
+    (["check"], ["DBM_HOST", "DBM_PORT"], ["DBM_DATABASE_URL", "DBM_MAX_BATCH", "DBM_AUTH_TOKENS_FILE"]),
+    (["audit", "tail"], ["DBM_REDIS_URL", "DBM_AUDIT_STREAM"], ["DBM_PORT", "DBM_MAX_BODY_BYTES"]),
+    (["audit", "verify"], ["DBM_DATABASE_URL", "DBM_REDIS_URL"], ["DBM_HOST", "DBM_POOL_SIZE"]),
+])
+def test_each_command_offers_only_the_settings_it_reads(command, shown, not_shown):
+    result = dbmanager(*command, "--help")
+    assert all(env in result.stdout for env in shown)
+    assert not any(env in result.stdout for env in not_shown), result.stdout
+    assert dbmanager(*command, "--max-batch", "5").returncode == 2  # a flag it does not read is refused
+
+
 @pytest.mark.parametrize("settings, names", [
     ({"database_url": "mysql://x/y"}, "DBM_DATABASE_URL"),
     ({"redis_url": "memcached://x"}, "DBM_REDIS_URL"),
@@ -41,6 +54,7 @@ def test_serve_help_lists_every_setting():
     ({"host": "0.0.0.0"}, "DBM_AUTH_TOKENS_FILE"),
     ({"auth_tokens_file": "/nonexistent/tokens"}, "DBM_AUTH_TOKENS_FILE"),
     ({"log_level": "loud"}, "DBM_LOG_LEVEL"),
+    ({"log_format": "xml"}, "DBM_LOG_FORMAT"),
 ])
 def test_bad_settings_exit_2_with_one_line(settings, names, tmp_path):
     result = dbmanager("serve", cwd=tmp_path, **settings)
@@ -142,3 +156,45 @@ def test_a_role_or_database_postgresql_refuses_fails_at_once_with_its_message(pg
         lines = result.stderr.strip().splitlines()
         assert result.returncode == 2 and says in lines[-1] and "Traceback" not in result.stderr, result.stderr
         assert time.monotonic() - started < 10
+
+
+def serve_log_on_a_terminal(tmp_path: Path, **settings: str) -> list[str]:
+    """The first log lines of `serve` whose stderr is a terminal (a pseudo-terminal here)."""
+    import os
+    import pty
+    import signal
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "daemon", "serve"], cwd=tmp_path, stdout=subprocess.PIPE,
+                               stderr=follower, env=daemon_env(**settings), text=True)
+    os.close(follower)
+    try:
+        assert process.stdout is not None and process.stdout.readline().startswith("dbmanager listening on ")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+        output = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # every writer has closed: the whole log has been read
+                break
+            if not chunk:
+                break
+            output += chunk
+    finally:
+        process.kill()
+        os.close(leader)
+    return [line for line in output.decode().splitlines() if line.strip()]
+
+
+def test_on_a_terminal_the_log_is_for_people_and_elsewhere_json(tmp_path, spawn_daemon):
+    lines = serve_log_on_a_terminal(tmp_path)
+    migration = next(line for line in lines if "applied migration 0001" in line)
+    assert not migration.lstrip().startswith("{") and "info" in migration
+    (tmp_path / "again").mkdir()
+    forced = serve_log_on_a_terminal(tmp_path / "again", log_format="json")
+    assert orjson.loads(next(line for line in forced if "applied migration 0001" in line))["level"] == "info"
+    (tmp_path / "piped").mkdir()
+    assert spawn_daemon(cwd=tmp_path / "piped").stop() == 0  # its stderr is a file: JSON lines
+    logged = (tmp_path / "piped" / "daemon.log").read_text().splitlines()
+    assert logged and all(isinstance(orjson.loads(line), dict) for line in logged)
