@@ -9,7 +9,7 @@ Name = Annotated[str, Len(NAME_MIN_CHARS, NAME_MAX_CHARS)]
 UserId = Annotated[str, Len(NAME_MIN_CHARS, NAME_MAX_CHARS), Doc("the user's id")]
 TransactionKey = Annotated[str, Len(NAME_MIN_CHARS, NAME_MAX_CHARS),
                            Doc("makes the write idempotent: a retry with the same key and params writes nothing")]
-Metadata = Annotated[dict[str, Any], JsonSize(MAX_METADATA_BYTES), Doc("a JSON object, at most 16 KiB serialized")]
+Metadata = Annotated[dict[str, Any], JsonSize(MAX_METADATA_BYTES), Doc("a JSON object")]
 
 # in results
 Timestamp = Annotated[str, Format("date-time"), Doc("RFC 3339, UTC")]
