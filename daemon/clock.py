@@ -10,3 +10,8 @@ def now_rfc3339() -> str:
 def rfc3339(moment: datetime) -> str:
     """A UTC moment as the API and the tables write it: sortable as text, microseconds included."""
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def as_utc(text: str) -> str:
+    """An RFC 3339 param (checked already: it has an offset) as the tables write moments."""
+    return rfc3339(datetime.fromisoformat(text).astimezone(UTC))

@@ -58,3 +58,6 @@ class Context(Protocol):
 
     def audit_committed(self) -> None:
         """Wakes the audit relay: a transaction with outbox rows has committed."""
+
+    def events_committed(self) -> None:
+        """Wakes the execution events relay: a transaction with events_outbox rows has committed."""

@@ -71,6 +71,9 @@ class Services:
     def audit_committed(self) -> None:
         self.relay.wake()
 
+    def events_committed(self) -> None:
+        """Until the events relay runs, its rows wait in events_outbox."""
+
     async def health(self) -> dict[str, str]:
         db_ok, redis_ok = await asyncio.gather(_bounded(self.db.ping), _bounded(self.redis.ping))
         return {"database": "ok" if db_ok else "unavailable", "redis": "ok" if redis_ok else "unavailable"}

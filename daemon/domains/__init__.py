@@ -5,11 +5,11 @@ one entry in DOMAINS."""
 from sqlalchemy import MetaData, Table
 
 from daemon.audit.tables import audit_outbox
-from daemon.domains import credits, system, users
+from daemon.domains import credits, executions, graphs, system, users
 from daemon.rpc.registry import Domain
 from daemon.storage.metadata import metadata
 
-DOMAINS: tuple[Domain, ...] = (system.DOMAIN, users.DOMAIN, credits.DOMAIN)
+DOMAINS: tuple[Domain, ...] = (system.DOMAIN, users.DOMAIN, credits.DOMAIN, graphs.DOMAIN, executions.DOMAIN)
 
 # Tables no one domain owns: the outbox that feeds the streams
 SHARED_TABLES: tuple[Table, ...] = (audit_outbox,)

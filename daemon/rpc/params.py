@@ -15,12 +15,13 @@ import dataclasses
 import inspect
 import typing
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, Literal
 
 import orjson
 
 from daemon.errors import InvalidParams
-from daemon.rpc.schema import JsonSize, Len, Range, description_of, optional_inner, schema_of, strip
+from daemon.rpc.schema import Format, JsonSize, Len, Range, description_of, optional_inner, schema_of, strip
 
 _MISSING = inspect.Parameter.empty
 
@@ -101,6 +102,8 @@ def _base(annotation: Any) -> Checker:
         return _list_of(compile_check(args[0]))
     if origin is dict:
         return _SCALARS[dict]
+    if typing.is_typeddict(annotation):
+        return _fields_of(annotation)
     if annotation is Any:
         return _anything
     if annotation in _SCALARS:
@@ -158,6 +161,38 @@ def _list_of(item: Checker) -> Checker:
     return check
 
 
+def _fields_of(typed_dict: Any) -> Checker:
+    """An object with the TypedDict's fields: unknown and missing ones refused, each checked.
+    The error names the param, and `data.field` the field's path within it (`nodes.block_id`)."""
+    hints = typing.get_type_hints(typed_dict, include_extras=True)
+    checks = {field: compile_check(hint) for field, hint in hints.items()}
+    required = typed_dict.__required_keys__
+
+    def check(name: str, value: Any) -> None:
+        if type(value) is not dict:
+            raise InvalidParams(name, "must be an object")
+        for field in sorted(value.keys() - checks.keys()):
+            raise InvalidParams(name, "unknown field", field=field)
+        for field in sorted(required - value.keys()):
+            raise InvalidParams(name, "missing", field=field)
+        for field, field_value in value.items():
+            try:
+                checks[field](field, field_value)
+            except InvalidParams as exc:
+                inner = exc.data.get("field")
+                raise InvalidParams(name, exc.data["reason"], field=f"{field}.{inner}" if inner else field) from None
+    return check
+
+
+def _check_datetime(name: str, value: str) -> None:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidParams(name, "must be an RFC 3339 date-time") from None
+    if moment.tzinfo is None:
+        raise InvalidParams(name, "must be an RFC 3339 date-time with an offset (Z or ±hh:mm)")
+
+
 def _limit_check(limit: Any) -> Checker | None:
     """The check of one marker; None for the ones that only describe (Doc, Format)."""
     if isinstance(limit, Len):
@@ -166,6 +201,8 @@ def _limit_check(limit: Any) -> Checker | None:
         return _skip_none(lambda name, v: _check_range(name, v, limit))
     if isinstance(limit, JsonSize):
         return _skip_none(lambda name, v: _check_json_size(name, v, limit))
+    if isinstance(limit, Format) and limit.name == "date-time":
+        return _skip_none(_check_datetime)
     return None
 
 

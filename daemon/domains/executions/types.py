@@ -1,0 +1,60 @@
+"""The executions domain's params and results: the seed's DTOs (SEED_MODEL.md §1)."""
+
+from typing import Annotated, Any, Literal, TypedDict
+
+from daemon.domains.types import JsonObject, Timestamp
+from daemon.rpc.schema import Doc, Len, Range
+
+ExecutionStatus = Literal["INCOMPLETE", "QUEUED", "RUNNING", "COMPLETED", "TERMINATED", "FAILED", "REVIEW"]
+GraphExecId = Annotated[str, Len(1, 255), Doc("the graph execution's id")]
+NodeExecId = Annotated[str, Len(1, 255), Doc("the node execution's id")]
+Limit = Annotated[int, Range(1, 1000), Doc("at most this many (the seed caps node lists at 1000)")]
+Json = Annotated[Any, Doc("any JSON value")]
+
+
+class GraphExecutionMeta(TypedDict):
+    id: str
+    user_id: str
+    graph_id: str
+    graph_version: int
+    inputs: Json
+    credential_inputs: Json
+    nodes_input_masks: Json
+    preset_id: str | None
+    status: ExecutionStatus
+    started_at: Timestamp | None
+    ended_at: Timestamp | None
+    is_shared: bool
+    share_token: str | None
+    stats: Annotated[Json, Doc("as last stored, or null")]
+
+
+class NodeExecutionResult(TypedDict):
+    user_id: str
+    graph_id: Annotated[str, Doc("empty unless the graph execution was read with it")]
+    graph_version: int
+    graph_exec_id: str
+    node_exec_id: str
+    node_id: str
+    block_id: Annotated[str, Doc("empty unless the node was read with it")]
+    status: ExecutionStatus
+    input_data: Annotated[JsonObject, Doc("name -> value")]
+    output_data: Annotated[dict[str, list[Any]], Doc("name -> every value output on it, oldest first")]
+    add_time: Timestamp
+    queue_time: Timestamp | None
+    start_time: Timestamp | None
+    end_time: Timestamp | None
+
+
+class GraphExecution(GraphExecutionMeta):
+    # inputs (from the Meta) are the stored ones, else gathered from AgentInputBlock nodes
+    outputs: Annotated[dict[str, list[Any]], Doc("AgentOutputBlock name -> values")]
+
+
+class GraphExecutionWithNodes(GraphExecution):
+    node_executions: list[NodeExecutionResult]
+
+
+class UpsertedInput(TypedDict):
+    node_execution: NodeExecutionResult
+    inputs: Annotated[JsonObject, Doc("the node execution's inputs, the new one included")]
