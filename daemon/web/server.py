@@ -20,6 +20,7 @@ from daemon.auth import EVERYTHING
 from daemon.logs import RateLimitedLog
 from daemon.rpc import dispatch
 from daemon.services import Services
+from daemon.web.cors import Cors
 from daemon.web.refusals import refusal
 from daemon.web.site import working
 
@@ -46,7 +47,11 @@ def make_app(services: Services) -> web.Application:
     app.on_response_prepare.append(_no_banner)
     rpc_resource = app.router.add_resource("/rpc")
     rpc_resource.add_route(hdrs.METH_POST, rpc)
-    rpc_resource.add_route(hdrs.METH_ANY, not_allowed)  # after POST: every other method, answered in JSON
+    if services.settings.cors_origins is not None:  # unset: not even a hook on the way out
+        cors = Cors(services.settings.cors_origins)
+        rpc_resource.add_route(hdrs.METH_OPTIONS, cors.preflight)
+        app.on_response_prepare.append(cors.on_prepare)
+    rpc_resource.add_route(hdrs.METH_ANY, not_allowed)  # after the others: every other method, answered in JSON
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/openrpc.json", openrpc)
@@ -85,7 +90,9 @@ async def _rpc(request: web.Request) -> web.StreamResponse:
 
 
 async def not_allowed(request: web.Request) -> web.Response:
-    return refusal(405, request.app[SERVICES].settings, {hdrs.ALLOW: hdrs.METH_POST})
+    settings = request.app[SERVICES].settings
+    allow = "OPTIONS, POST" if settings.cors_origins is not None else hdrs.METH_POST
+    return refusal(405, settings, {hdrs.ALLOW: allow})
 
 
 async def _read_body(request: web.Request, timeout_s: float) -> bytes | int:

@@ -41,6 +41,9 @@ def test_serve_help_lists_every_setting():
     ({"host": "0.0.0.0"}, "DBM_AUTH_TOKENS_FILE"),
     ({"auth_tokens_file": "/nonexistent/tokens"}, "DBM_AUTH_TOKENS_FILE"),
     ({"log_level": "loud"}, "DBM_LOG_LEVEL"),
+    ({"cors_origins": "app.example.com"}, "DBM_CORS_ORIGINS"),
+    ({"cors_origins": "https://app.example.com/"}, "DBM_CORS_ORIGINS"),
+    ({"cors_origins": "*"}, "DBM_AUTH_TOKENS_FILE"),  # any web page could call an open ledger
 ])
 def test_bad_settings_exit_2_with_one_line(settings, names, tmp_path):
     result = dbmanager("serve", cwd=tmp_path, **settings)
