@@ -18,6 +18,9 @@ LOG_RATE_INTERVAL_S = 10.0  # refused requests and malformed HTTP: at most one l
 # an idle connection, or one still sending its request line and headers, is closed after this long
 # (aiohttp's own default is an hour); above the 60 s a reverse proxy keeps idle upstream connections
 HTTP_KEEPALIVE_TIMEOUT_S = 75.0
+# how long a browser may reuse a CORS preflight's answer: a changed DBM_CORS_ORIGINS reaches
+# browsers within this (Chromium caps it at 2 h anyway)
+CORS_MAX_AGE_S = 600
 DB_ACQUIRE_TIMEOUT_S = 5.0
 # asyncpg's statement timeout is DBM_CALL_TIMEOUT_S plus this: later than a call's deadline, which
 # fires at most one tick (≤ 1 s) late, so the call answers -32003 and the backstop never races it

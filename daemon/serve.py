@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 
 async def serve(settings: Settings) -> None:
+    settings.check_cors_is_safe()
     stop = _stop_on_signals()
     listening = _listening_socket(settings)  # first: a port in use is one line, before any store starts
     _raise_file_limit(settings)

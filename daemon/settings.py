@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,32 @@ def _redis_url(text: str) -> str:
     raise ValueError("must be embedded, redis://, rediss:// or unix://")
 
 
+# scheme://host[:port], as a browser sends it in Origin: no user, path, query or fragment
+_ORIGIN = re.compile(r"([a-z][a-z0-9+.-]*)://(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)(?::([0-9]{1,5}))?")
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+ANY_ORIGIN = "*"
+
+
+def _origins(text: str) -> tuple[str, ...]:
+    """Comma-separated origins, each as browsers spell it (lower case, no default port), or * alone."""
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if items == [ANY_ORIGIN]:
+        return (ANY_ORIGIN,)
+    if ANY_ORIGIN in items:
+        raise ValueError("* allows every origin and stands alone")
+    if not items:
+        raise ValueError("names no origin")
+    return tuple(dict.fromkeys(_origin(item) for item in items))
+
+
+def _origin(text: str) -> str:
+    match = _ORIGIN.fullmatch(text.lower())
+    if match is None or (match[4] is not None and not 0 < int(match[4]) <= 65535):
+        raise ValueError(f"{text!r} is not an origin: scheme://host[:port] with no path, e.g. https://app.example.com")
+    scheme, host, port = match[1], match[2], match[4]
+    return f"{scheme}://{host}" if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{scheme}://{host}:{int(port)}"
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("state_dir", None, "where the default SQLite file and the embedded Redis keep their files "
             "(under systemd: $STATE_DIRECTORY; else .)"),
@@ -100,6 +127,9 @@ SETTINGS: tuple[Setting, ...] = (
             "would pass it get -32005", _positive_int),
     Setting("max_connections", "512", "open client connections at once; at the limit the longest-idle one makes room, "
             "and when all are working, more wait in the listen backlog", _positive_int),
+    Setting("cors_origins", None, "origins whose pages may call the daemon from a browser, comma-separated "
+            "(e.g. https://app.example.com,http://localhost:5173), or * for any (only with DBM_AUTH_TOKENS_FILE); "
+            "unset: no CORS headers", _origins),
     Setting("start_timeout_s", "30", "how long start-up retries the stores before giving up", _positive_float),
     Setting("log_level", "info", "debug, info, warning or error"),
     Setting("log_format", "auto", "json (one object per line), console (for people), or auto: console when stderr is "
@@ -124,6 +154,7 @@ class Settings:
     max_calls_per_request: int
     max_response_bytes: int
     max_connections: int
+    cors_origins: tuple[str, ...] | None
     start_timeout_s: float
     log_level: str
     log_format: str
@@ -161,6 +192,14 @@ class Settings:
         if self.auth_tokens_file is None and not _is_loopback(self.host):
             raise ConfigError(f"DBM_HOST={self.host!r} is not a loopback address and DBM_AUTH_TOKENS_FILE is unset: "
                               "refusing to serve an open ledger on the network")
+
+
+    def check_cors_is_safe(self) -> None:
+        """For `serve` only. With no token file, * would let every web page its user opens call the
+        ledger on this machine: only named origins may then."""
+        if self.cors_origins == (ANY_ORIGIN,) and self.auth_tokens_file is None:
+            raise ConfigError("DBM_CORS_ORIGINS='*' needs DBM_AUTH_TOKENS_FILE: without tokens any web page "
+                              "could call the ledger; name the origins instead")
 
 
 def database_kind(url: str) -> str:

@@ -1,5 +1,5 @@
 // The calls of docs/CLIENTS.md, from JavaScript with fetch (Node 20 or a browser; no package needed):
-// ping, create_user, a top-up, a spend with a transaction_key, and a batch.
+// ping, create_user, a top-up, a spend with a transaction_key, a batch, a notification and a refused request.
 // Prints one JSON line per call: {"call": …, "result": …} or, for the batch, {"call": "batch", "results": […]}.
 //
 //   node examples/client.mjs http://127.0.0.1:8005
@@ -20,18 +20,24 @@ function connect(baseUrl, token) {
 
   async function post(body) {
     const response = await fetch(`${baseUrl}/rpc`, { method: "POST", headers, body: JSON.stringify(body) });
-    if (!(response.headers.get("content-type") || "").includes("json")) {
-      throw new Error(`HTTP ${response.status}`);  // 413: the body is too large
+    if (response.status === 204) return null;  // only notifications were sent: nothing is answered
+    if (!(response.headers.get("content-type") || "").startsWith("application/json")) {
+      // every answer of the daemon's /rpc is JSON: this one came from a proxy, or from a wrong URL
+      throw new Error(`HTTP ${response.status} ${response.statusText}: not a JSON-RPC answer from ${response.url}`);
     }
-    const answer = await response.json();  // 401 answers a JSON-RPC error too
-    if (!Array.isArray(answer) && answer.error && (response.status !== 200 || answer.id === null)) {
-      throw new RPCError(answer.error);  // the whole request was refused
+    const answer = await response.json();
+    if (!Array.isArray(answer) && answer.error && answer.id === null) {
+      throw new RPCError(answer.error);  // the whole request was refused: 401, 413, a parse error, …
     }
     return answer;
   }
   const request = (method, params) => ({ jsonrpc: "2.0", method, params, id: nextId++ });
 
   return {
+    // A notification: it runs, and nothing is answered (HTTP 204).
+    async notify(method, params) {
+      await post({ jsonrpc: "2.0", method, params });
+    },
     // One call: its result, or throws RPCError (err.code, err.data).
     async call(method, params) {
       const answer = await post(request(method, params));
@@ -84,3 +90,14 @@ console.log(JSON.stringify({
   call: "batch",
   results: results.map((r) => (r instanceof RPCError ? { error: { code: r.code, data: r.data } } : r)),
 }));
+
+await rpc.notify("ping");  // answered with HTTP 204 and no body
+show("ping (notification)", null);
+
+// A body over the daemon's DBM_MAX_BODY_BYTES (1 MiB by default) is refused whole: HTTP 413, a JSON-RPC error.
+try {
+  await rpc.call("ping", ["x".repeat(1_100_000)]);
+} catch (err) {
+  if (!(err instanceof RPCError) || err.code !== -32600) throw err;
+  show("ping (too large)", { code: err.code, data: err.data });
+}

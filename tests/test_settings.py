@@ -47,3 +47,25 @@ def test_non_loopback_without_tokens_is_refused(host):
 def test_repr_hides_urls():
     s = Settings.load({}, {"DBM_DATABASE_URL": "postgresql://u:secret@db/x"})
     assert "secret" not in repr(s)
+
+
+def test_cors_origins_are_unset_by_default_and_read_as_browsers_spell_them():
+    assert Settings.load({}, {}).cors_origins is None
+    s = Settings.load({}, {"DBM_CORS_ORIGINS": " https://App.Example.com:443 , http://localhost:5173,http://[::1]:80 "})
+    assert s.cors_origins == ("https://app.example.com", "http://localhost:5173", "http://[::1]")
+    assert Settings.load({}, {"DBM_CORS_ORIGINS": "*"}).cors_origins == ("*",)
+
+
+@pytest.mark.parametrize("value", ["app.example.com", "https://app.example.com/", "https://app.example.com/app",
+                                   "https://u@app.example.com", "https://app.example.com?x", "https://a.io:70000",
+                                   "null", "*,https://app.example.com", " , ", "https://*.example.com"])
+def test_a_value_that_is_not_an_origin_is_a_config_error_naming_it(value):
+    with pytest.raises(ConfigError, match="DBM_CORS_ORIGINS"):
+        Settings.load({}, {"DBM_CORS_ORIGINS": value})
+
+
+def test_any_origin_needs_a_token_file_to_serve(tmp_path):
+    with pytest.raises(ConfigError, match="DBM_AUTH_TOKENS_FILE"):
+        Settings.load({}, {"DBM_CORS_ORIGINS": "*"}).check_cors_is_safe()
+    Settings.load({}, {"DBM_CORS_ORIGINS": "*", "DBM_AUTH_TOKENS_FILE": str(tmp_path / "t")}).check_cors_is_safe()
+    Settings.load({}, {"DBM_CORS_ORIGINS": "http://localhost:5173"}).check_cors_is_safe()

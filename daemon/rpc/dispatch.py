@@ -295,5 +295,7 @@ def _dump(response: Any) -> bytes:
         return json.dumps(response, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def unauthorized_body() -> bytes:
-    return _dump(_error(Unauthorized({"reason": "missing or unknown bearer token"}), None))
+def error_body(exc: RpcError) -> bytes:
+    """The answer to a request refused as a whole, before any of it was read as calls: its id is
+    unknown, so null (daemon.web.refusals sends it under an HTTP status)."""
+    return _dump(_error(exc, None))

@@ -20,6 +20,8 @@ from daemon.auth import EVERYTHING
 from daemon.logs import RateLimitedLog
 from daemon.rpc import dispatch
 from daemon.services import Services
+from daemon.web.cors import Cors
+from daemon.web.refusals import refusal
 from daemon.web.site import working
 
 SERVICES = web.AppKey("services", Services)
@@ -43,7 +45,13 @@ def make_app(services: Services) -> web.Application:
     app[HEALTH] = HealthCache(services)
     app[UNAUTHORIZED_LOG] = RateLimitedLog("daemon.auth", "requests refused with HTTP 401 (a missing or unknown token)")
     app.on_response_prepare.append(_no_banner)
-    app.router.add_post("/rpc", rpc)
+    rpc_resource = app.router.add_resource("/rpc")
+    rpc_resource.add_route(hdrs.METH_POST, rpc)
+    if services.settings.cors_origins is not None:  # unset: not even a hook on the way out
+        cors = Cors(services.settings.cors_origins)
+        rpc_resource.add_route(hdrs.METH_OPTIONS, cors.preflight)
+        app.on_response_prepare.append(cors.on_prepare)
+    rpc_resource.add_route(hdrs.METH_ANY, not_allowed)  # after the others: every other method, answered in JSON
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/openrpc.json", openrpc)
@@ -57,21 +65,23 @@ async def rpc(request: web.Request) -> web.StreamResponse:
 
 async def _rpc(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
+    settings = services.settings
     if request.headers.get(hdrs.CONTENT_ENCODING, "identity").lower() != "identity":
-        return await _closing(request, web.Response(status=415, text="request bodies are not to be compressed\n"))
+        return await _closing(request, refusal(415, settings))
     grant = EVERYTHING
     if services.tokens is not None:
         granted = services.tokens.grant_for(request.headers.get("Authorization"))
         if granted is None:
             services.metrics.unauthorized.inc()
             request.app[UNAUTHORIZED_LOG].hit()
-            return await _closing(request, web.Response(status=401, body=dispatch.unauthorized_body(),
-                                                        content_type=_JSON, headers={"WWW-Authenticate": "Bearer"}))
+            return await _closing(request, refusal(401, settings, {"WWW-Authenticate": "Bearer"}))
         grant = granted
-    settings = services.settings
     body = await _read_body(request, settings.call_timeout_s)
-    if body is None:
-        return await _closing(request, web.Response(status=408))
+    if isinstance(body, int):
+        # 408 closes the connection (the rest of the body may never come); after a 413 aiohttp
+        # reads and drops the rest for a while, so that the client, still sending, hears the answer
+        response = refusal(body, settings)
+        return await _closing(request, response) if body == 408 else response
     limits = dispatch.Limits(settings.max_batch, settings.max_response_bytes, settings.max_calls_per_request)
     answer = await request.app[DISPATCHER].handle(body, dispatch.Call(services, grant.allows), limits)
     if answer is None:
@@ -79,16 +89,25 @@ async def _rpc(request: web.Request) -> web.StreamResponse:
     return await _answer(request, web.Response(body=answer, content_type=_JSON), len(answer), settings.call_timeout_s)
 
 
-async def _read_body(request: web.Request, timeout_s: float) -> bytes | None:
-    """The body, or None when it took longer than a call may: aiohttp itself waits for a body
-    forever, so a client that stalls or trickles one would hold its request open for good."""
-    if request.content.is_eof():  # it all came with the headers (the usual case): no timer to arm
-        return await request.read()
+async def not_allowed(request: web.Request) -> web.Response:
+    settings = request.app[SERVICES].settings
+    allow = "OPTIONS, POST" if settings.cors_origins is not None else hdrs.METH_POST
+    return refusal(405, settings, {hdrs.ALLOW: allow})
+
+
+async def _read_body(request: web.Request, timeout_s: float) -> bytes | int:
+    """The body, or the status that refuses it: 413 past DBM_MAX_BODY_BYTES (aiohttp's
+    client_max_size), 408 when it took longer than a call may (aiohttp itself waits for a body
+    forever, so a client that stalls or trickles one would hold its request open for good)."""
     try:
+        if request.content.is_eof():  # it all came with the headers (the usual case): no timer to arm
+            return await request.read()
         async with asyncio.timeout(timeout_s):
-            return await request.read()  # past client_max_size aiohttp answers 413
+            return await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        return 413
     except TimeoutError:
-        return None
+        return 408
 
 
 async def _answer(request: web.Request, response: web.Response, size: int, timeout_s: float) -> web.StreamResponse:

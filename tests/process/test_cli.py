@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from daemon.settings import SETTINGS
-from tests.support import REDIS_URL, daemon_env, free_port
+from tests.support import REDIS_URL, REPO, daemon_env, free_port
 
 
 def dbmanager(*args: str, timeout: float = 60, cwd=None, **settings) -> subprocess.CompletedProcess:
@@ -55,6 +55,9 @@ def test_each_command_offers_only_the_settings_it_reads(command, shown, not_show
     ({"auth_tokens_file": "/nonexistent/tokens"}, "DBM_AUTH_TOKENS_FILE"),
     ({"log_level": "loud"}, "DBM_LOG_LEVEL"),
     ({"log_format": "xml"}, "DBM_LOG_FORMAT"),
+    ({"cors_origins": "app.example.com"}, "DBM_CORS_ORIGINS"),
+    ({"cors_origins": "https://app.example.com/"}, "DBM_CORS_ORIGINS"),
+    ({"cors_origins": "*"}, "DBM_AUTH_TOKENS_FILE"),  # any web page could call an open ledger
 ])
 def test_bad_settings_exit_2_with_one_line(settings, names, tmp_path):
     result = dbmanager("serve", cwd=tmp_path, **settings)
@@ -84,7 +87,8 @@ def test_migrate_applies_once(pg_url):
     assert first.returncode == 0 and first.stdout.splitlines()[:2] == [
         "applied migration 0001 users, balances, ledger, audit outbox",
         "applied migration 0002 dbm_spend_batch: spends by group commit (PostgreSQL)"]
-    assert first.stdout.splitlines()[-1].startswith("applied migration 0003 credit holds")
+    assert first.stdout.splitlines()[2].startswith("applied migration 0003 credit holds")
+    assert len(first.stdout.splitlines()) == len(list((REPO / "daemon/storage/migrations/versions").glob("0*.py")))
     assert second.returncode == 0 and second.stdout.strip() == "no migrations pending"
     assert orjson.loads(dbmanager("migrate", "--json", database_url=pg_url).stdout) == {"applied": []}
 

@@ -59,6 +59,13 @@ def test_client_example(spawn_daemon, settings, script):
     assert_batch([r.get("error", r) if isinstance(r, dict) else r for r in calls["batch"]["results"]])
 
 
+def test_the_javascript_example_sends_a_notification_and_reads_a_refusal(spawn_daemon, settings):
+    calls = {line["call"]: line for line in lines(run("client.mjs", spawn_daemon(**settings).url))}
+    assert calls["ping (notification)"]["result"] is None  # HTTP 204, read as nothing
+    assert calls["ping (too large)"]["result"] == {
+        "code": -32600, "data": {"reason": "the request body is too large", "limit": 1048576}}
+
+
 def assert_batch(results: list) -> None:
     """get_credits, get_transaction_history, get_user_by_id("nobody"): in order, the error in place."""
     balance, history, missing = results
@@ -86,3 +93,50 @@ def test_clients_md_shows_the_javascript_helper_as_the_script_has_it():
     script = (EXAMPLES / "client.mjs").read_text()
     helper = script[script.index("class RPCError"):script.index("const baseUrl")].strip()
     assert helper in (REPO / "docs" / "CLIENTS.md").read_text()
+
+
+# ---------- the README's fetch snippet, as it stands ----------
+
+def readme_snippet() -> str:
+    readme = (REPO / "README.md").read_text()
+    start = readme.index("```js\n", readme.index("from JavaScript with `fetch`")) + len("```js\n")
+    return readme[start:readme.index("```", start)]
+
+
+def run_snippet(tmp_path: Path, base_url: str, then: str = "") -> subprocess.CompletedProcess:
+    """The snippet, pointed at `base_url` instead of the default address, and `then` after it."""
+    script = tmp_path / "readme.mjs"  # .mjs: the snippet awaits at the top level
+    snippet = readme_snippet()
+    assert "http://127.0.0.1:8005" in snippet
+    script.write_text(snippet.replace("http://127.0.0.1:8005", base_url) + then)
+    return subprocess.run(["node", str(script)], capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture
+def ada(spawn_daemon, settings):
+    """A daemon with a 1000-byte body limit, where the README's ada has 100 credits."""
+    daemon = spawn_daemon(max_body_bytes=1000, **settings)
+    daemon.call("create_user", {"email": "ada@example.com", "user_id": "ada"})
+    daemon.call("top_up_credits", ["ada", 100])
+    return daemon
+
+
+def test_the_readme_snippet_reads_a_result_and_a_413(ada, tmp_path):
+    then = """
+console.log(JSON.stringify(balance));
+try {
+  await rpc("ping", ["x".repeat(2000)]);
+} catch (err) {
+  console.log(JSON.stringify({ message: err.message, code: err.code, data: err.data }));
+}
+"""
+    balance, refused = lines(run_snippet(tmp_path, ada.url, then))
+    assert balance == 100
+    assert refused == {"message": "-32600 Invalid Request", "code": -32600,
+                       "data": {"reason": "the request body is too large", "limit": 1000}}
+
+
+def test_the_readme_snippet_says_what_came_back_when_it_is_not_json_rpc(ada, tmp_path):
+    completed = run_snippet(tmp_path, ada.url + "/no-such-prefix")  # a wrong base URL: a plain-text 404
+    assert completed.returncode != 0
+    assert "HTTP 404 Not Found: not a JSON-RPC answer" in completed.stderr and "SyntaxError" not in completed.stderr
