@@ -22,6 +22,7 @@ from daemon.settings import Settings
 # and a retry with the same transaction_key is harmless.
 _ERRORS: dict[int, Callable[[Settings], RpcError]] = {
     401: lambda _: Unauthorized({"reason": "missing or unknown bearer token"}),
+    403: lambda _: Unauthorized({"reason": "a request from a web page whose origin DBM_CORS_ORIGINS does not list"}),
     405: lambda _: InvalidRequest({"reason": "a JSON-RPC request is an HTTP POST"}),
     408: lambda _: Timeout(),
     413: lambda s: InvalidRequest({"reason": "the request body is too large", "limit": s.max_body_bytes}),

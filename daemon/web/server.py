@@ -26,6 +26,7 @@ from daemon.web.site import working
 
 SERVICES = web.AppKey("services", Services)
 DISPATCHER = web.AppKey("dispatcher", dispatch.Dispatcher)
+CORS = web.AppKey("cors", Cors)
 _JSON = "application/json"
 _SMALL_WRITE = 64 * 1024  # an answer this small, to a client that reads, is taken by the kernel at once
 
@@ -45,10 +46,11 @@ def make_app(services: Services) -> web.Application:
     app[HEALTH] = HealthCache(services)
     app[UNAUTHORIZED_LOG] = RateLimitedLog("daemon.auth", "requests refused with HTTP 401 (a missing or unknown token)")
     app.on_response_prepare.append(_no_banner)
+    app[CORS] = Cors(services.settings.cors_origins or ())
     rpc_resource = app.router.add_resource("/rpc")
     rpc_resource.add_route(hdrs.METH_POST, rpc)
     if services.settings.cors_origins is not None:  # unset: not even a hook on the way out
-        cors = Cors(services.settings.cors_origins)
+        cors = app[CORS]
         rpc_resource.add_route(hdrs.METH_OPTIONS, cors.preflight)
         app.on_response_prepare.append(cors.on_prepare)
     rpc_resource.add_route(hdrs.METH_ANY, not_allowed)  # after the others: every other method, answered in JSON
@@ -68,6 +70,11 @@ async def _rpc(request: web.Request) -> web.StreamResponse:
     settings = services.settings
     if request.headers.get(hdrs.CONTENT_ENCODING, "identity").lower() != "identity":
         return await _closing(request, refusal(415, settings))
+    if hdrs.ORIGIN in request.headers and request.app[CORS].allow_origin(request) is None:
+        # A browser sends Origin with every cross-site POST, and a text/plain POST needs no
+        # preflight: without this, any page the user opens could spend from a loopback ledger
+        # that has no token. Clients that are not browsers send no Origin.
+        return await _closing(request, refusal(403, settings))
     grant = EVERYTHING
     if services.tokens is not None:
         granted = services.tokens.grant_for(request.headers.get("Authorization"))

@@ -45,7 +45,7 @@ async def browsers(tmp_path, redis_url, stream_key):
 async def test_off_by_default_no_answer_carries_cors_headers(sqlite_rpc):
     preflight = await sqlite_rpc.client.options("/rpc", headers={"Origin": APP, **PREFLIGHT})
     assert preflight.status == 405 and preflight.headers["Allow"] == "POST"
-    for response in (preflight, await sqlite_rpc.client.post("/rpc", data=PING, headers={"Origin": APP})):
+    for response in (preflight, await sqlite_rpc.client.post("/rpc", data=PING)):
         assert cors_headers(response.headers) == {} and "Vary" not in response.headers
 
 
@@ -63,7 +63,7 @@ async def test_an_allowed_preflight_is_204_without_a_token(browsers, origin):
 async def test_a_disallowed_origin_gets_no_cors_headers(browsers, origin):
     preflight = await browsers.client.options("/rpc", headers={"Origin": origin, **PREFLIGHT})
     call = await browsers.client.post("/rpc", data=PING, headers={"Origin": origin, "Authorization": f"Bearer {TOKEN}"})
-    assert preflight.status == 204 and call.status == 200
+    assert preflight.status == 204 and call.status == 403  # and the call itself is refused, not run
     assert cors_headers(preflight.headers) == {} and cors_headers(call.headers) == {}
     assert call.headers["Vary"] == "Origin"  # the answer still depends on the Origin, for caches
 
@@ -100,3 +100,20 @@ async def test_any_origin_is_answered_with_a_star(tmp_path, redis_url, stream_ke
         unauthorized = await rpc.client.post("/rpc", data=PING, headers={"Origin": "https://anywhere.example"})
     assert preflight.headers["Access-Control-Allow-Origin"] == unauthorized.headers["Access-Control-Allow-Origin"] == "*"
     assert "Access-Control-Allow-Credentials" not in unauthorized.headers
+
+
+async def test_a_web_page_of_an_origin_not_listed_cannot_call_even_without_a_preflight(sqlite_rpc, browsers):
+    # a text/plain POST is "simple": the browser sends it without asking first, Origin included
+    create = orjson.dumps({"jsonrpc": "2.0", "method": "create_user", "params": {"email": "csrf@x.io", "user_id": "csrf"}, "id": 1})
+    for rpc, origin, headers in ((sqlite_rpc, APP, {}), (browsers, "https://evil.example",
+                                                         {"Authorization": f"Bearer {TOKEN}"})):
+        response = await rpc.client.post("/rpc", data=create, headers={"Origin": origin, "Content-Type": "text/plain",
+                                                                        **headers})
+        assert response.status == 403
+        answer = orjson.loads(await response.read())
+        assert answer["error"]["code"] == -32001 and answer["id"] is None
+        assert "evil" not in orjson.dumps(answer).decode()  # the origin is not echoed
+    assert (await sqlite_rpc.error("get_user_by_id", ["csrf"]))["code"] == 1002
+    allowed = await browsers.client.post("/rpc", data=PING, headers={"Origin": APP, "Authorization": f"Bearer {TOKEN}"})
+    assert allowed.status == 200
+    assert (await sqlite_rpc.client.post("/rpc", data=PING)).status == 200  # no Origin: not a browser
