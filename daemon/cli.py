@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Coroutine, Sequence
+from collections.abc import Collection, Coroutine, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TypeVar
 
@@ -52,8 +52,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "openrpc":
         from daemon.domains import DOMAINS
+        from daemon.rpc.discover import openrpc_document, rpc_url
         from daemon.rpc.registry import Registry
-        print(orjson.dumps(Registry(DOMAINS).openrpc, option=orjson.OPT_INDENT_2).decode())
+        document = openrpc_document(Registry(DOMAINS), rpc_url(settings.host, settings.port))
+        print(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode())
         return 0
     if args.command == "check":
         from daemon.check import check
@@ -83,7 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     migrate_parser.add_argument("--json", action="store_true", help='print {"applied": [...]} instead of lines')
     check_parser = _with_settings(commands.add_parser("check", help="exit 0 when the daemon's stores answer, 1 otherwise"))
     check_parser.add_argument("--json", action="store_true", help="print one JSON object instead of a line of words")
-    commands.add_parser("openrpc", help="print the OpenRPC document (rpc.discover's answer, GET /openrpc.json) and exit")
+    openrpc_parser = commands.add_parser("openrpc", help="print the OpenRPC document (rpc.discover's answer, "
+                                         "GET /openrpc.json) and exit; its server is DBM_HOST and DBM_PORT")
+    _with_settings(openrpc_parser, only=("host", "port"))
     audit = commands.add_parser("audit", help="read and check the audit stream")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="AUDIT_COMMAND")
     tail = _with_settings(audit_commands.add_parser("tail", help="print audit entries as JSON lines"))
@@ -104,9 +108,12 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
-def _with_settings(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+def _with_settings(parser: argparse.ArgumentParser, only: Collection[str] = ()) -> argparse.ArgumentParser:
+    """The settings' flags (`only` these fields, when given)."""
     group = parser.add_argument_group("settings (each also read from its environment variable)")
     for s in SETTINGS:
+        if only and s.field not in only:
+            continue
         default = f" (default: {s.default})" if s.default else ""
         group.add_argument(s.flag, dest=s.field, metavar=s.env, help=f"{s.help}{default}")
     return parser

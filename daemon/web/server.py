@@ -162,7 +162,7 @@ async def healthz(request: web.Request) -> web.Response:
 async def openrpc(request: web.Request) -> web.Response:
     """The OpenRPC document rpc.discover answers, for tools that fetch a URL (it is public, as
     /metrics is: the method list holds no secret)."""
-    return web.Response(body=orjson.dumps(request.app[SERVICES].registry.openrpc), content_type=_JSON)
+    return web.Response(body=orjson.dumps(request.app[SERVICES].openrpc), content_type=_JSON)
 
 
 async def metrics(request: web.Request) -> web.Response:
