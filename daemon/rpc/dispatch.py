@@ -297,3 +297,8 @@ def _dump(response: Any) -> bytes:
 
 def unauthorized_body() -> bytes:
     return _dump(_error(Unauthorized({"reason": "missing or unknown bearer token"}), None))
+
+
+def forbidden_body() -> bytes:
+    """For a valid token asking, outside JSON-RPC (GET /openrpc.json), for what its globs do not allow."""
+    return _dump(_error(Unauthorized({"reason": "this token may not call this method"}), None))

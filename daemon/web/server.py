@@ -16,7 +16,7 @@ from aiohttp import hdrs, web
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from daemon import constants
-from daemon.auth import EVERYTHING
+from daemon.auth import EVERYTHING, Grant
 from daemon.logs import RateLimitedLog
 from daemon.rpc import dispatch
 from daemon.services import Services
@@ -59,15 +59,9 @@ async def _rpc(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     if request.headers.get(hdrs.CONTENT_ENCODING, "identity").lower() != "identity":
         return await _closing(request, web.Response(status=415, text="request bodies are not to be compressed\n"))
-    grant = EVERYTHING
-    if services.tokens is not None:
-        granted = services.tokens.grant_for(request.headers.get("Authorization"))
-        if granted is None:
-            services.metrics.unauthorized.inc()
-            request.app[UNAUTHORIZED_LOG].hit()
-            return await _closing(request, web.Response(status=401, body=dispatch.unauthorized_body(),
-                                                        content_type=_JSON, headers={"WWW-Authenticate": "Bearer"}))
-        grant = granted
+    grant = _grant(request)
+    if grant is None:
+        return await _closing(request, _unauthorized())
     settings = services.settings
     body = await _read_body(request, settings.call_timeout_s)
     if body is None:
@@ -77,6 +71,24 @@ async def _rpc(request: web.Request) -> web.StreamResponse:
     if answer is None:
         return web.Response(status=204)
     return await _answer(request, web.Response(body=answer, content_type=_JSON), len(answer), settings.call_timeout_s)
+
+
+def _grant(request: web.Request) -> Grant | None:
+    """What the caller may call: everything when no token file is set; None for a missing or
+    unknown token (counted, and logged at most once per interval)."""
+    services = request.app[SERVICES]
+    if services.tokens is None:
+        return EVERYTHING
+    grant = services.tokens.grant_for(request.headers.get("Authorization"))
+    if grant is None:
+        services.metrics.unauthorized.inc()
+        request.app[UNAUTHORIZED_LOG].hit()
+    return grant
+
+
+def _unauthorized() -> web.Response:
+    return web.Response(status=401, body=dispatch.unauthorized_body(), content_type=_JSON,
+                        headers={"WWW-Authenticate": "Bearer"})
 
 
 async def _read_body(request: web.Request, timeout_s: float) -> bytes | None:
@@ -160,8 +172,14 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def openrpc(request: web.Request) -> web.Response:
-    """The OpenRPC document rpc.discover answers, for tools that fetch a URL (it is public, as
-    /metrics is: the method list holds no secret)."""
+    """The OpenRPC document rpc.discover answers, for tools that fetch a URL. It is guarded as
+    rpc.discover is, since it is the same answer: with a token file, HTTP 401 without a valid
+    token and 403 for a token whose globs do not allow rpc.discover."""
+    grant = _grant(request)
+    if grant is None:
+        return await _closing(request, _unauthorized())
+    if not grant.allows("rpc.discover"):
+        return await _closing(request, web.Response(status=403, body=dispatch.forbidden_body(), content_type=_JSON))
     return web.Response(body=orjson.dumps(request.app[SERVICES].openrpc), content_type=_JSON)
 
 
