@@ -62,8 +62,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "openrpc":
         from daemon.domains import DOMAINS
+        from daemon.rpc.discover import openrpc_document, rpc_url
         from daemon.rpc.registry import Registry
-        print(orjson.dumps(Registry(DOMAINS).openrpc, option=orjson.OPT_INDENT_2).decode())
+        document = openrpc_document(Registry(DOMAINS), rpc_url(settings.host, settings.port))
+        print(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode())
         return 0
     if args.command == "check":
         from daemon.check import check
@@ -95,7 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     check_parser = _with_settings(commands.add_parser("check", help="exit 0 when the daemon's stores answer, 1 otherwise"),
                                   _READS["check"])
     check_parser.add_argument("--json", action="store_true", help="print one JSON object instead of a line of words")
-    commands.add_parser("openrpc", help="print the OpenRPC document (rpc.discover's answer, GET /openrpc.json) and exit")
+    openrpc_parser = commands.add_parser("openrpc", help="print the OpenRPC document (rpc.discover's answer, "
+                                         "GET /openrpc.json) and exit; its server is DBM_HOST and DBM_PORT")
+    _with_settings(openrpc_parser, ("host", "port"))
     audit = commands.add_parser("audit", help="read and check the audit stream")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="AUDIT_COMMAND")
     tail = _with_settings(audit_commands.add_parser("tail", help="print audit entries as JSON lines"), _READS["tail"])

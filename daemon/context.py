@@ -54,6 +54,10 @@ class Context(Protocol):
     def registry(self) -> Registry: ...
 
     @property
+    def openrpc(self) -> dict[str, Any]:
+        """The OpenRPC document of the methods this daemon serves, naming where it listens."""
+
+    @property
     def state(self) -> State: ...
 
     def audit_committed(self) -> None:

@@ -35,7 +35,7 @@ async def serve(settings: Settings) -> None:
     listening = _listening_socket(settings)  # first: a port in use is one line, before any store starts
     _raise_file_limit(settings)
     async with systemd.watchdog():  # from the start: migrations may run long
-        await _serve(settings, listening, stop)
+        await _serve(_as_bound(settings, listening), listening, stop)
     log.info("stopped")
 
 
@@ -52,6 +52,17 @@ def _listening_socket(settings: Settings) -> socket.socket:
         # create_server appends the address to strerror; a name that does not resolve has its own words
         reason = exc.strerror if isinstance(exc, socket.gaierror) else os.strerror(exc.errno or 0)
         raise StartupError(f"cannot listen on {settings.host}:{settings.port}: {reason}") from None
+
+
+def _as_bound(settings: Settings, sock: socket.socket) -> Settings:
+    """The settings with the address actually bound, which the OpenRPC document names: port 0
+    becomes the port the kernel chose, and a socket systemd passed brings its own address. It is
+    the address the start-up line prints. A Unix socket has no such address: the document keeps
+    the configured one, and its description tells callers to use the address they reach it by."""
+    if sock.family not in (socket.AF_INET, socket.AF_INET6):
+        return settings
+    host, port = sock.getsockname()[:2]
+    return dataclasses.replace(settings, host=host, port=port)
 
 
 def _raise_file_limit(settings: Settings) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 import os
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import redis.asyncio as aioredis
 
@@ -19,6 +21,7 @@ from daemon.context import State
 from daemon.domains import DOMAINS
 from daemon.errors import ConfigError, StartupError
 from daemon.rpc.deadlines import Deadlines
+from daemon.rpc.discover import openrpc_document, rpc_url
 from daemon.rpc.registry import Domain, Registry
 from daemon.settings import Settings
 from daemon.storage import redis as redis_store
@@ -67,6 +70,11 @@ class Services:
         if run_relay:
             relay.start()
         return services
+
+    @functools.cached_property
+    def openrpc(self) -> dict[str, Any]:
+        """rpc.discover's answer (also GET /openrpc.json): built once, for the methods served here."""
+        return openrpc_document(self.registry, rpc_url(self.settings.host, self.settings.port))
 
     def audit_committed(self) -> None:
         self.relay.wake()

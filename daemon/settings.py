@@ -207,8 +207,10 @@ def database_kind(url: str) -> str:
 
 
 def _resolve(setting: Setting, flag: str | None, environ: Mapping[str, str]) -> Any:
-    raw = flag if flag is not None else environ.get(setting.env, setting.default)
-    if raw is None or raw == "":
+    raw = flag if flag is not None else environ.get(setting.env)
+    if not raw:  # empty is unset (as a unit's `Environment=DBM_HOST=` means): the default, not None
+        raw = setting.default
+    if raw is None:
         return None
     try:
         return setting.parse(raw)

@@ -113,6 +113,23 @@ async def test_healthz_and_metrics_need_no_token(guarded):
     assert (await guarded.client.get("/metrics")).status == 200
 
 
+async def test_openrpc_json_needs_what_rpc_discover_needs(guarded):
+    discovered = (await guarded.post(request("rpc.discover"), bearer(FULL)))[1]["result"]
+    full = await guarded.client.get("/openrpc.json", headers=bearer(FULL))
+    assert full.status == 200 and await full.json() == discovered
+    missing, wrong = await guarded.client.get("/openrpc.json"), await guarded.client.get("/openrpc.json", headers=bearer("x"))
+    for response in (missing, wrong):
+        assert (response.status, response.headers["WWW-Authenticate"]) == (401, "Bearer")
+        assert await response.json() == {"jsonrpc": "2.0", "error": UNAUTHORIZED, "id": None}
+
+
+async def test_openrpc_json_is_403_for_a_token_not_allowed_rpc_discover(guarded):
+    response = await guarded.client.get("/openrpc.json", headers=bearer(READER))
+    assert response.status == 403
+    assert (await response.json())["error"] == {
+        "code": -32001, "message": "Unauthorized", "data": {"reason": "this token may not call this method"}}
+
+
 async def test_a_header_that_is_not_utf8_is_401_not_500(guarded):
     # aiohttp's client will not send such bytes: write the request by hand
     server = guarded.client.server

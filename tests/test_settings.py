@@ -27,6 +27,11 @@ def test_state_directory_of_systemd_is_the_default_state_dir():
     assert s.database_url == "sqlite:////var/lib/dbmanager/dbmanager.sqlite3"
 
 
+def test_an_empty_value_is_the_default():
+    s = Settings.load({"port": ""}, {"DBM_HOST": "", "DBM_AUTH_TOKENS_FILE": "", "DBM_MAX_BATCH": ""})
+    assert (s.host, s.port, s.auth_tokens_file, s.max_batch) == ("127.0.0.1", 8005, None, 1000)
+
+
 def test_flags_override_the_environment():
     s = Settings.load({"port": "9001"}, {"DBM_PORT": "9000", "DBM_HOST": "::1"})
     assert (s.port, s.host) == (9001, "::1")

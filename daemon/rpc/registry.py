@@ -11,7 +11,6 @@ result schema (`daemon.rpc.schema`); both are published by `rpc.discover`.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import inspect
 import typing
 from collections.abc import Awaitable, Callable, Sequence
@@ -118,8 +117,3 @@ class Registry:
     def for_dialect(self, dialect: str) -> Registry:
         """Only the domains that run on this database."""
         return Registry([d for d in self.domains if dialect in d.dialects])
-
-    @functools.cached_property
-    def openrpc(self) -> dict[str, Any]:
-        from daemon.rpc.discover import openrpc_document
-        return openrpc_document(self)

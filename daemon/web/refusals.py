@@ -30,7 +30,11 @@ _ERRORS: dict[int, Callable[[Settings], RpcError]] = {
 }
 
 
-def refusal(status: int, settings: Settings, headers: Mapping[str, str] | None = None) -> web.Response:
-    """The answer of HTTP `status` (one of the table's) to a request refused whole."""
-    return web.Response(status=status, body=error_body(_ERRORS[status](settings)),
-                        content_type="application/json", headers=headers)
+def refusal(status: int, settings: Settings, headers: Mapping[str, str] | None = None,
+            reason: str | None = None) -> web.Response:
+    """The answer of HTTP `status` (one of the table's) to a request refused whole; `reason`
+    replaces the table's where one status has several causes (403)."""
+    error = _ERRORS[status](settings)
+    if reason is not None:
+        error.data["reason"] = reason
+    return web.Response(status=status, body=error_body(error), content_type="application/json", headers=headers)

@@ -16,7 +16,7 @@ from aiohttp import hdrs, web
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from daemon import constants
-from daemon.auth import EVERYTHING
+from daemon.auth import EVERYTHING, Grant
 from daemon.logs import RateLimitedLog
 from daemon.rpc import dispatch
 from daemon.services import Services
@@ -75,14 +75,9 @@ async def _rpc(request: web.Request) -> web.StreamResponse:
         # preflight: without this, any page the user opens could spend from a loopback ledger
         # that has no token. Clients that are not browsers send no Origin.
         return await _closing(request, refusal(403, settings))
-    grant = EVERYTHING
-    if services.tokens is not None:
-        granted = services.tokens.grant_for(request.headers.get("Authorization"))
-        if granted is None:
-            services.metrics.unauthorized.inc()
-            request.app[UNAUTHORIZED_LOG].hit()
-            return await _closing(request, refusal(401, settings, {"WWW-Authenticate": "Bearer"}))
-        grant = granted
+    grant = _grant(request)
+    if grant is None:
+        return await _closing(request, refusal(401, settings, {"WWW-Authenticate": "Bearer"}))
     body = await _read_body(request, settings.call_timeout_s)
     if isinstance(body, int):
         # 408 closes the connection (the rest of the body may never come); after a 413 aiohttp
@@ -100,6 +95,19 @@ async def not_allowed(request: web.Request) -> web.Response:
     settings = request.app[SERVICES].settings
     allow = "OPTIONS, POST" if settings.cors_origins is not None else hdrs.METH_POST
     return refusal(405, settings, {hdrs.ALLOW: allow})
+
+
+def _grant(request: web.Request) -> Grant | None:
+    """What the caller may call: everything when no token file is set; None for a missing or
+    unknown token (counted, and logged at most once per interval)."""
+    services = request.app[SERVICES]
+    if services.tokens is None:
+        return EVERYTHING
+    grant = services.tokens.grant_for(request.headers.get("Authorization"))
+    if grant is None:
+        services.metrics.unauthorized.inc()
+        request.app[UNAUTHORIZED_LOG].hit()
+    return grant
 
 
 async def _read_body(request: web.Request, timeout_s: float) -> bytes | int:
@@ -186,9 +194,16 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def openrpc(request: web.Request) -> web.Response:
-    """The OpenRPC document rpc.discover answers, for tools that fetch a URL (it is public, as
-    /metrics is: the method list holds no secret)."""
-    return web.Response(body=orjson.dumps(request.app[SERVICES].registry.openrpc), content_type=_JSON)
+    """The OpenRPC document rpc.discover answers, for tools that fetch a URL. It is guarded as
+    rpc.discover is, since it is the same answer: with a token file, HTTP 401 without a valid
+    token and 403 for a token whose globs do not allow rpc.discover."""
+    settings = request.app[SERVICES].settings
+    grant = _grant(request)
+    if grant is None:
+        return await _closing(request, refusal(401, settings, {"WWW-Authenticate": "Bearer"}))
+    if not grant.allows("rpc.discover"):
+        return await _closing(request, refusal(403, settings, reason="this token may not call this method"))
+    return web.Response(body=orjson.dumps(request.app[SERVICES].openrpc), content_type=_JSON)
 
 
 async def metrics(request: web.Request) -> web.Response:

@@ -13,11 +13,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from daemon.domains import DOMAINS
+from daemon.rpc.discover import openrpc_document
 from daemon.rpc.registry import Registry
 from tests.contract.test_fuzz import ThreadDaemon, fuzz
 from tests.support import REDIS_URL, make_settings
 
-DOCUMENT = Registry(DOMAINS).openrpc
+DOCUMENT = openrpc_document(Registry(DOMAINS), "http://127.0.0.1:8005/rpc")
 _BOUNDS = ("minimum", "maximum", "minLength", "maxLength", "enum")
 # Strings the daemon refuses whatever their length (README: NUL; JSON cannot carry lone surrogates)
 _TEXT = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")

@@ -18,7 +18,7 @@ def dbmanager(*args: str, timeout: float = 60, cwd=None, **settings) -> subproce
                           capture_output=True, text=True, timeout=timeout)
 
 
-@pytest.mark.parametrize("command", [[], ["serve"], ["migrate"], ["check"], ["audit"], ["audit", "tail"],
+@pytest.mark.parametrize("command", [[], ["serve"], ["migrate"], ["check"], ["openrpc"], ["audit"], ["audit", "tail"],
                                      ["audit", "verify"]])
 def test_every_command_answers_help(command):
     result = dbmanager(*command, "--help")
@@ -137,6 +137,12 @@ def test_audit_tail_reads_a_running_daemons_embedded_redis_and_never_stops_it(sp
     assert daemon.call("get_credits", ["e"])["result"] == 7  # its Redis is still there
     verify = dbmanager("audit", "verify", cwd=tmp_path, audit_stream=f"dbm-test:e:{tmp_path.name}")
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_the_served_document_names_the_address_the_daemon_printed(spawn_daemon, redis_url, stream_key, tmp_path):
+    daemon = spawn_daemon(redis_url=redis_url, audit_stream=stream_key)  # DBM_PORT=0: the kernel picks the port
+    server, = daemon.call("rpc.discover")["result"]["servers"]
+    assert server["url"] == daemon.url + "/rpc" and not daemon.url.endswith(":0")
 
 
 def test_a_state_directory_that_cannot_be_one_is_a_configuration_error_at_once(tmp_path):

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
@@ -19,6 +22,7 @@ from referencing.jsonschema import DRAFT7
 
 import rpc_client
 from daemon.domains import DOMAINS
+from daemon.rpc.discover import rpc_url
 from daemon.rpc.registry import Registry as MethodRegistry
 
 META = Path(__file__).parent / "openrpc"
@@ -85,11 +89,42 @@ async def test_each_method_is_tagged_with_its_domain(document):
     assert all(len(t) == 1 for t in tags.values())
 
 
-async def test_the_document_is_also_at_a_url_and_a_command(sqlite_rpc, document):
-    import subprocess
-    import sys
+async def test_the_document_is_also_at_a_url(sqlite_rpc, document):
     response = await sqlite_rpc.client.get("/openrpc.json")
     assert response.status == 200 and await response.json() == document
-    printed = subprocess.run([sys.executable, "-m", "daemon", "openrpc"], capture_output=True, text=True, timeout=60)
-    assert printed.returncode == 0 and json.loads(printed.stdout) == document
+
+
+async def test_the_command_prints_the_document_with_the_configured_address(document):
+    printed = subprocess.run([sys.executable, "-m", "daemon", "openrpc", "--host", "::1", "--port", "9"],
+                             capture_output=True, text=True, timeout=60)
+    assert printed.returncode == 0, printed.stderr
+    expected = {**document, "servers": [{**document["servers"][0], "url": "http://[::1]:9/rpc"}]}
+    assert json.loads(printed.stdout) == expected
+
+
+async def test_the_server_is_an_absolute_url_of_the_listen_address(document):
+    server, = document["servers"]
+    assert server["url"] == "http://127.0.0.1:0/rpc"  # in-process daemons are configured with port 0
+    assert "proxy" in server["description"]  # callers that reach it another way use their own address
+
+
+@pytest.mark.parametrize("host, url", [
+    ("127.0.0.1", "http://127.0.0.1:8005/rpc"), ("localhost", "http://localhost:8005/rpc"),
+    ("0.0.0.0", "http://0.0.0.0:8005/rpc"), ("::", "http://[::]:8005/rpc"),
+    ("fe80::1%eth0", "http://[fe80::1%25eth0]:8005/rpc"),
+])
+def test_rpc_url_brackets_ipv6_literals(host, url):
+    assert rpc_url(host, 8005) == url
+    assert urlsplit(url).scheme == "http" and urlsplit(url).port == 8005
+
+
+async def test_no_schema_refers_elsewhere(document):
+    """A $ref to a URL makes every tool fetch it, and fail offline (issue 11)."""
+    assert "$ref" not in json.dumps(document)
+
+
+async def test_nullable_values_are_one_of_not_a_list_of_types(document):
+    """Code generators read a list of types badly; every nullable value is a oneOf (issue 11)."""
+    text = json.dumps(document)
+    assert '"type": [' not in text and '{"type": "null"}' in text
 

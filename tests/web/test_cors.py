@@ -104,7 +104,8 @@ async def test_any_origin_is_answered_with_a_star(tmp_path, redis_url, stream_ke
 
 async def test_a_web_page_of_an_origin_not_listed_cannot_call_even_without_a_preflight(sqlite_rpc, browsers):
     # a text/plain POST is "simple": the browser sends it without asking first, Origin included
-    create = orjson.dumps({"jsonrpc": "2.0", "method": "create_user", "params": {"email": "csrf@x.io", "user_id": "csrf"}, "id": 1})
+    create = orjson.dumps({"jsonrpc": "2.0", "method": "create_user", "id": 1,
+                           "params": {"email": "csrf@x.io", "user_id": "csrf"}})
     for rpc, origin, headers in ((sqlite_rpc, APP, {}), (browsers, "https://evil.example",
                                                          {"Authorization": f"Bearer {TOKEN}"})):
         response = await rpc.client.post("/rpc", data=create, headers={"Origin": origin, "Content-Type": "text/plain",

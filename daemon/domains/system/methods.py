@@ -18,4 +18,4 @@ async def ping(ctx: Context) -> Literal["pong"]:
 @rpc_method(name="rpc.discover", retry="safe")
 async def discover(ctx: Context) -> Annotated[dict[str, Any], Doc("an OpenRPC 1.3 document")]:
     """This service's OpenRPC 1.3 document: every method, its params, result and errors."""
-    return ctx.registry.openrpc
+    return ctx.openrpc
