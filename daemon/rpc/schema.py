@@ -102,6 +102,8 @@ def _plain(annotation: Any) -> dict[str, Any]:
         return {"type": _json_type(args[0]), "enum": list(args)}
     if origin is list:
         return {"type": "array", "items": schema_of(args[0])}
+    if origin is tuple:
+        return _tuple(args)
     if origin is dict or annotation is dict:
         return {"type": "object"}
     if typing.is_typeddict(annotation):
@@ -145,6 +147,16 @@ def _unwrap_requiredness(hint: Any) -> Any:
     while typing.get_origin(hint) in (typing.Required, typing.NotRequired):
         hint = typing.get_args(hint)[0]
     return hint
+
+
+def _tuple(members: tuple[Any, ...]) -> dict[str, Any]:
+    """A fixed-length JSON array (results only: the seed's tuples, API.md). `prefixItems` says each
+    position's schema (JSON Schema 2020-12); for readers of draft 7, which OpenRPC names, `items`
+    still says that each one is one of them, and the length is fixed either way."""
+    if not members or Ellipsis in members:
+        raise TypeError("only fixed-length tuples are supported")
+    return {"type": "array", "prefixItems": [schema_of(m) for m in members],
+            "items": {"anyOf": [schema_of(m) for m in members]}, "minItems": len(members), "maxItems": len(members)}
 
 
 def _object(typed_dict: Any) -> dict[str, Any]:

@@ -107,3 +107,15 @@ def test_required_fields_of_a_partial_typed_dict_are_required():
     with pytest.raises(InvalidParams) as too_long:
         check("p", {"must": "abcd"})
     assert too_long.value.data["field"] == "must"
+
+
+def test_tuples_are_fixed_length_arrays_in_either_draft():
+    schema = schema_of(list[tuple[Inner, int]])
+    pair = schema["items"]
+    assert pair["prefixItems"] == [schema_of(Inner), {"type": "integer"}]
+    assert (pair["minItems"], pair["maxItems"]) == (2, 2)
+    jsonschema.Draft7Validator.check_schema(schema)
+    jsonschema.validate([[{"n": 1}, 2]], schema)
+    for wrong in ([[2, {"n": 1}]], [[{"n": 1}]], [[{"n": 1}, 2, 3]]):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(wrong, schema)
