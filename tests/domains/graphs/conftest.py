@@ -26,7 +26,7 @@ def link(source: str, sink: str, source_name: str = "out", sink_name: str = "in"
 def chain(*ids: str, graph_id: str | None = None, **fields: Any) -> dict[str, Any]:
     """A graph of nodes joined one after another."""
     return {**({"id": graph_id} if graph_id else {}), "nodes": [node(i) for i in ids],
-            "links": [link(a, b) for a, b in zip(ids, ids[1:])], **fields}
+            "links": [link(a, b) for a, b in zip(ids, ids[1:], strict=False)], **fields}
 
 
 def executor(node_id: str, graph_id: str, version: int) -> dict[str, Any]:
