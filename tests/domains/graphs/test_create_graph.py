@@ -1,5 +1,6 @@
 """create_graph: new graphs, next versions, node ids, links, and the owner's library entry."""
 
+import asyncio
 import re
 
 from tests.domains.graphs.conftest import chain, link, node
@@ -122,3 +123,12 @@ async def test_the_library_holds_the_graph_at_its_newest_version(users):
     assert [tuple(r._mapping.values()) for r in rows] == [("ann", "g", 2, '{"sensitive_action_safe_mode":true}')]
     # the settings chosen for the graph outlive its new version
     assert (await users.result("get_graph_settings", ["ann", "g"]))["sensitive_action_safe_mode"] is True
+
+
+async def test_versions_made_at_once_are_numbered_in_turn(users):
+    await users.result("create_graph", {"user_id": "ann", "graph": chain("a", graph_id="g")})
+    made = await asyncio.gather(*(users.result("create_graph", {"user_id": "ann", "graph": chain(f"n{i}", graph_id="g")})
+                                  for i in range(8)))
+    assert sorted(g["version"] for g in made) == list(range(2, 10))
+    active = [v for v in range(1, 10) if (await users.result("get_graph_metadata", ["g", v]))["is_active"]]
+    assert active == [9]
