@@ -64,13 +64,19 @@ _RETRY_CODES = (-32002, -32003)
 # Retried freely: reads, and writes that give the same answer twice (x-retry: safe).
 SAFE = frozenset({
     "get_balance",
+    "get_connected_output_nodes",
     "get_credits",
+    "get_graph",
+    "get_graph_metadata",
+    "get_graph_settings",
     "get_hold",
+    "get_node",
     "get_transaction_history",
     "get_user_by_id",
     "ping",
     "release_hold",
     "rpc.discover",
+    "update_graph_settings",
 })
 # Retried with the transaction_key the client adds when there is none (x-retry: keyed);
 # their params in positional order.

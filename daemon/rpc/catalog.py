@@ -63,6 +63,8 @@ def describe(schema: dict[str, Any]) -> str:
         return str(schema["title"])
     if "enum" in schema:
         return " | ".join(f'`"{v}"`' if isinstance(v, str) else f"`{v}`" for v in schema["enum"])
+    if "prefixItems" in schema:  # a tuple
+        return "[" + ", ".join(describe(s) for s in schema["prefixItems"]) + "]"
     if schema.get("type") == "array":
         return f"[{describe(schema['items'])}]"
     if schema.get("type") == "object" and "properties" in schema:

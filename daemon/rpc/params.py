@@ -21,7 +21,18 @@ from typing import Any, Literal
 import orjson
 
 from daemon.errors import InvalidParams
-from daemon.rpc.schema import Format, JsonSize, Len, Range, description_of, optional_inner, schema_of, strip
+from daemon.rpc.schema import (
+    Format,
+    JsonSize,
+    Len,
+    Range,
+    description_of,
+    field_hints,
+    optional_inner,
+    required_fields,
+    schema_of,
+    strip,
+)
 
 _MISSING = inspect.Parameter.empty
 
@@ -164,9 +175,9 @@ def _list_of(item: Checker) -> Checker:
 def _fields_of(typed_dict: Any) -> Checker:
     """An object with the TypedDict's fields: unknown and missing ones refused, each checked.
     The error names the param, and `data.field` the field's path within it (`nodes.block_id`)."""
-    hints = typing.get_type_hints(typed_dict, include_extras=True)
+    hints = field_hints(typed_dict)
     checks = {field: compile_check(hint) for field, hint in hints.items()}
-    required = typed_dict.__required_keys__
+    required = required_fields(typed_dict)
 
     def check(name: str, value: Any) -> None:
         if type(value) is not dict:

@@ -102,6 +102,8 @@ def _plain(annotation: Any) -> dict[str, Any]:
         return {"type": _json_type(args[0]), "enum": list(args)}
     if origin is list:
         return {"type": "array", "items": schema_of(args[0])}
+    if origin is tuple:
+        return _tuple(args)
     if origin is dict or annotation is dict:
         return {"type": "object"}
     if typing.is_typeddict(annotation):
@@ -122,13 +124,48 @@ def _json_type(value: Any) -> str:
     return "boolean" if isinstance(value, bool) else _SCALARS[type(value)]
 
 
-def _object(typed_dict: Any) -> dict[str, Any]:
+def field_hints(typed_dict: Any) -> dict[str, Any]:
+    """A TypedDict's field annotations, markers kept, `Required[…]`/`NotRequired[…]` taken off."""
     hints = typing.get_type_hints(typed_dict, include_extras=True)
+    return {name: _unwrap_requiredness(hint) for name, hint in hints.items()}
+
+
+def required_fields(typed_dict: Any) -> frozenset[str]:
+    """The fields a TypedDict requires. Read from the evaluated annotations as well as
+    `__required_keys__`: on Python 3.11, a module with `from __future__ import annotations`
+    leaves `Required[…]`/`NotRequired[…]` unseen in `__required_keys__`."""
+    required = set(typed_dict.__required_keys__)
+    for name, hint in typing.get_type_hints(typed_dict, include_extras=True).items():
+        if typing.get_origin(hint) is typing.Required:
+            required.add(name)
+        elif typing.get_origin(hint) is typing.NotRequired:
+            required.discard(name)
+    return frozenset(required)
+
+
+def _unwrap_requiredness(hint: Any) -> Any:
+    while typing.get_origin(hint) in (typing.Required, typing.NotRequired):
+        hint = typing.get_args(hint)[0]
+    return hint
+
+
+def _tuple(members: tuple[Any, ...]) -> dict[str, Any]:
+    """A fixed-length JSON array (results only: the seed's tuples, API.md). `prefixItems` says each
+    position's schema (JSON Schema 2020-12); for readers of draft 7, which OpenRPC names, `items`
+    still says that each one is one of them, and the length is fixed either way."""
+    if not members or Ellipsis in members:
+        raise TypeError("only fixed-length tuples are supported")
+    return {"type": "array", "prefixItems": [schema_of(m) for m in members],
+            "items": {"anyOf": [schema_of(m) for m in members]}, "minItems": len(members), "maxItems": len(members)}
+
+
+def _object(typed_dict: Any) -> dict[str, Any]:
+    hints = field_hints(typed_dict)
     return {
         "title": typed_dict.__name__,
         "type": "object",
         "properties": {name: schema_of(hint) for name, hint in hints.items()},
-        "required": [name for name in hints if name in typed_dict.__required_keys__],
+        "required": [name for name in hints if name in required_fields(typed_dict)],
     }
 
 

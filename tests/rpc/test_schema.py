@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, Required, TypedDict
 
 import jsonschema
 import pytest
 
 from daemon.domains import DOMAINS
+from daemon.errors import InvalidParams
+from daemon.rpc.params import compile_check
 from daemon.rpc.registry import Registry
 from daemon.rpc.schema import Doc, Format, JsonSize, Len, Range, schema_of
 from tests.support import check_results, strict
@@ -86,3 +88,34 @@ def test_strict_closes_nested_objects_only_where_properties_are_declared():
     assert closed["additionalProperties"] is False
     assert closed["properties"]["inner"]["oneOf"][0]["additionalProperties"] is False
     assert "additionalProperties" not in strict({"type": "object"})
+
+
+class Partly(TypedDict, total=False):
+    must: Required[Annotated[str, Len(1, 3)]]
+    may: int
+
+
+def test_required_fields_of_a_partial_typed_dict_are_required():
+    schema = schema_of(Partly)
+    assert schema["required"] == ["must"]
+    assert schema["properties"]["must"] == {"type": "string", "minLength": 1, "maxLength": 3}
+    check = compile_check(Partly)
+    check("p", {"must": "abc"})
+    with pytest.raises(InvalidParams) as missing:
+        check("p", {"may": 1})
+    assert missing.value.data == {"param": "p", "reason": "missing", "field": "must"}
+    with pytest.raises(InvalidParams) as too_long:
+        check("p", {"must": "abcd"})
+    assert too_long.value.data["field"] == "must"
+
+
+def test_tuples_are_fixed_length_arrays_in_either_draft():
+    schema = schema_of(list[tuple[Inner, int]])
+    pair = schema["items"]
+    assert pair["prefixItems"] == [schema_of(Inner), {"type": "integer"}]
+    assert (pair["minItems"], pair["maxItems"]) == (2, 2)
+    jsonschema.Draft7Validator.check_schema(schema)
+    jsonschema.validate([[{"n": 1}, 2]], schema)
+    for wrong in ([[2, {"n": 1}]], [[{"n": 1}]], [[{"n": 1}, 2, 3]]):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(wrong, schema)
