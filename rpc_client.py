@@ -64,13 +64,28 @@ _RETRY_CODES = (-32002, -32003)
 # Retried freely: reads, and writes that give the same answer twice (x-retry: safe).
 SAFE = frozenset({
     "get_balance",
+    "get_child_graph_executions",
     "get_credits",
+    "get_execution_kv_data",
+    "get_execution_outputs_by_node_exec_id",
+    "get_graph_execution",
+    "get_graph_execution_meta",
+    "get_graph_executions",
+    "get_graph_executions_count",
     "get_hold",
+    "get_latest_node_execution",
+    "get_node_execution",
+    "get_node_executions",
     "get_transaction_history",
     "get_user_by_id",
     "ping",
     "release_hold",
     "rpc.discover",
+    "set_execution_kv_data",
+    "update_graph_execution_start_time",
+    "update_graph_execution_stats",
+    "update_node_execution_status",
+    "update_node_execution_status_batch",
 })
 # Retried with the transaction_key the client adds when there is none (x-retry: keyed);
 # their params in positional order.
