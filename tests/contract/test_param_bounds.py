@@ -90,6 +90,8 @@ def least(schema: dict[str, Any]) -> Any:
     """The plainest valid value, for the params a case does not vary."""
     if "enum" in schema:
         return schema["enum"][0]
+    if "type" not in schema:  # any JSON value (KV data, a pin's value)
+        return None
     return {"integer": schema.get("minimum", 0), "string": "x" * max(schema.get("minLength", 1), 1),
             "array": [], "object": {}}[schema["type"]]
 

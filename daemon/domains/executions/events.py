@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
+from daemon.domains.executions.sql import insert_rows
 from daemon.domains.executions.tables import events_outbox
 
 
@@ -25,5 +26,19 @@ class Event(TypedDict):
 async def record(conn: Any, events: list[Event]) -> None:
     """Writes the events (in the order given: the order they will reach the stream) to the
     outbox, in the caller's transaction."""
-    if events:
-        await conn.execute_many(events_outbox.insert(), [dict(e) for e in events])
+    await insert_rows(conn, events_outbox, [dict(e) for e in events])
+
+
+def graph_event(row: Any, at: str) -> Event:
+    """The event of a graph execution's change to its status in `row` (a graph_executions row)."""
+    return {"kind": "graph", "graph_exec_id": row["id"], "node_exec_id": "", "node_id": "",
+            "user_id": row["user_id"], "graph_id": row["graph_id"], "graph_version": row["graph_version"],
+            "status": row["status"], "at": at}
+
+
+def node_event(row: Any, at: str) -> Event:
+    """The event of a node execution's change to its status in `row` (a node_executions row
+    with its graph execution's user_id, graph_id and graph_version)."""
+    return {"kind": "node", "graph_exec_id": row["graph_exec_id"], "node_exec_id": row["id"],
+            "node_id": row["node_id"], "user_id": row["user_id"], "graph_id": row["graph_id"],
+            "graph_version": row["graph_version"], "status": row["status"], "at": at}

@@ -1,0 +1,134 @@
+"""The values on node executions' pins: inputs added one at a time until a node execution has
+what it needs, and outputs appended as a node produces them (SEED_MODEL.md §1)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from sqlalchemy import Text, exists, func, literal, select
+
+from daemon.clock import now_rfc3339, rfc3339
+from daemon.context import Context
+from daemon.domains.executions.events import node_event, record
+from daemon.domains.executions.results import load_pins, node_result
+from daemon.domains.executions.sql import dump, load, one_statement
+from daemon.domains.executions.tables import graph_executions, node_execution_io, node_executions
+from daemon.domains.executions.types import (
+    GraphExecId,
+    JsonValue,
+    NodeExecId,
+    PinName,
+    UpsertedInput,
+)
+from daemon.domains.graphs.tables import graph_nodes
+from daemon.domains.graphs.types import NodeId
+from daemon.domains.types import JsonObject
+from daemon.errors import NotFound
+from daemon.rpc.registry import rpc_method
+from daemon.rpc.schema import Doc
+
+ne, ge, io = node_executions, graph_executions, node_execution_io
+# an input of this name older than this no longer occupies its node execution (the seed's window)
+_INPUT_WINDOW = timedelta(days=1)
+
+
+@rpc_method(errors=(NotFound,), retry="unsafe")
+async def upsert_execution_input(
+        ctx: Context, node_id: NodeId, graph_exec_id: GraphExecId, input_name: PinName, input_data: JsonValue,
+        node_exec_id: Annotated[NodeExecId, Doc("only this node execution may take the input")] | None = None,
+) -> UpsertedInput:
+    """Adds an input to the oldest INCOMPLETE node execution of this node that lacks one of this
+    name, or else to a new INCOMPLETE node execution. Returns that node execution (as it was
+    before this input) and its inputs, this one included.
+
+    Concurrent calls for one node and graph execution are serialized (an advisory lock on
+    PostgreSQL, the one writer on SQLite), so N calls at once give what N calls in a row give."""
+    moment = datetime.now(UTC)
+    now = rfc3339(moment)
+    async with ctx.db.write() as conn:
+        context = await _lock_inputs(conn, ctx.db.kind, graph_exec_id, node_id)
+        row = await _open_node_execution(conn, graph_exec_id, node_id, input_name, node_exec_id,
+                                         rfc3339(moment - _INPUT_WINDOW))
+        if row is None and node_exec_id is not None:
+            raise NotFound("node_execution", node_exec_id)
+        created = row is None
+        if row is None:
+            row = await _new_node_execution(conn, graph_exec_id, node_id, now)
+        full = {**row, **context}
+        inputs, outputs = ({}, {}) if created else await load_pins(conn, [full["id"]])
+        await conn.execute(io.insert().values(name=input_name, data=dump(input_data), time=now,
+                                              input_exec_id=full["id"], output_exec_id=None))
+        if created:
+            await record(conn, [node_event(full, now)])
+    if created:
+        ctx.events_committed()
+    before = inputs.get(full["id"], {})
+    return {"node_execution": node_result(full, before, outputs.get(full["id"], {})),
+            "inputs": {**before, input_name: input_data}}
+
+
+@rpc_method(errors=(NotFound,), retry="unsafe")
+async def upsert_execution_output(ctx: Context, node_exec_id: NodeExecId, output_name: PinName,
+                                  output_data: JsonValue) -> None:
+    """Appends a value to the node execution's output of this name (outputs are never
+    replaced: repeated names make a list)."""
+    now = now_rfc3339()
+    values = select(literal(output_name, Text), literal(None if output_data is None else dump(output_data), Text),
+                    literal(now, Text), ne.c.id).where(ne.c.id == node_exec_id)
+    insert = io.insert().from_select(["name", "data", "time", "output_exec_id"], values).returning(io.c.id)
+    async with one_statement(ctx) as conn:  # inserts nothing for a node execution that does not exist
+        if await conn.fetch_val(insert) is None:
+            raise NotFound("node_execution", node_exec_id)
+
+
+@rpc_method(retry="safe")
+async def get_execution_outputs_by_node_exec_id(ctx: Context, node_exec_id: NodeExecId
+                                                ) -> Annotated[JsonObject, Doc("output name -> its latest value")]:
+    """The node execution's outputs that are not null, the latest value of each name."""
+    query = select(io.c.name, io.c.data).where(io.c.output_exec_id == node_exec_id, io.c.data.is_not(None)) \
+        .order_by(io.c.time, io.c.id)
+    async with ctx.db.session() as conn:
+        return {row[0]: load(row[1]) for row in await conn.fetch_all(query)}
+
+
+async def _lock_inputs(conn: Any, kind: str, graph_exec_id: str, node_id: str) -> dict[str, Any]:
+    """The graph execution's user_id, graph_id, graph_version and the node's block_id, taking
+    on PostgreSQL the transaction's advisory lock on (graph execution, node): the lock that
+    serializes the find-then-insert below. 1002 for a graph execution or a node (of its graph)
+    that does not exist."""
+    node = graph_nodes.c
+    joined = ge.outerjoin(graph_nodes, (node.id == node_id) & (node.graph_id == ge.c.graph_id)
+                          & (node.graph_version == ge.c.graph_version))
+    columns: list[Any] = [ge.c.user_id, ge.c.graph_id, ge.c.graph_version, node.block_id]
+    if kind == "postgresql":  # a hash collision only makes two unrelated upserts wait for each other
+        key = func.hashtextextended(f"upsert_input\x1f{graph_exec_id}\x1f{node_id}", 0)
+        columns.append(func.pg_advisory_xact_lock(key))
+    row = await conn.fetch_one(select(*columns).select_from(joined).where(ge.c.id == graph_exec_id))
+    if row is None:
+        raise NotFound("graph_execution", graph_exec_id)
+    if row[3] is None:
+        raise NotFound("node", node_id)
+    return {"user_id": row[0], "graph_id": row[1], "graph_version": row[2], "block_id": row[3]}
+
+
+async def _open_node_execution(conn: Any, graph_exec_id: str, node_id: str, input_name: str,
+                               node_exec_id: str | None, since: str) -> dict[str, Any] | None:
+    """The oldest INCOMPLETE node execution of the node that has no input of this name from
+    within the window (the one given, if one is)."""
+    taken = exists().where(io.c.input_exec_id == ne.c.id, io.c.name == input_name, io.c.time >= since)
+    query = select(ne).where(ne.c.graph_exec_id == graph_exec_id, ne.c.node_id == node_id,
+                             ne.c.status == "INCOMPLETE", ~taken).order_by(ne.c.added_time, ne.c.id).limit(1)
+    if node_exec_id is not None:
+        query = query.where(ne.c.id == node_exec_id)
+    row = await conn.fetch_one(query)
+    return None if row is None else dict(row._mapping)
+
+
+async def _new_node_execution(conn: Any, graph_exec_id: str, node_id: str, now: str) -> dict[str, Any]:
+    row = {"id": str(uuid.uuid4()), "graph_exec_id": graph_exec_id, "node_id": node_id, "status": "INCOMPLETE",
+           "execution_data": None, "stats": None, "added_time": now, "queued_time": None,
+           "started_time": None, "ended_time": None}
+    await conn.execute(ne.insert().values(**row))
+    return row
