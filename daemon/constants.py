@@ -46,7 +46,8 @@ START_RETRY_FIRST_S, START_RETRY_MAX_S = 0.2, 5.0
 AUDIT_BATCH = 500  # outbox rows per relay batch (one Redis script call)
 AUDIT_IDLE_POLL_S = 1.0  # wake-up when nothing signalled: rows left by a crash or by another daemon
 AUDIT_VACUUM_EVERY = 100_000  # relayed rows between VACUUMs of the outbox (PostgreSQL): see outbox.vacuum
-AUDIT_RETRY_FIRST_S, AUDIT_RETRY_MAX_S = 0.05, 5.0  # back-off while a store is down: first, ceiling
+# back-off while a store is down (the relay; audit tail --follow reconnecting): first, ceiling
+AUDIT_RETRY_FIRST_S, AUDIT_RETRY_MAX_S = 0.05, 5.0
 AUDIT_DEDUPE_TTL_S = 7 * 24 * 3600  # how long a relayed tx_id is remembered against a re-send
 AUDIT_DEDUPE_INFIX = ":relayed:"  # stream key + this + tx_id:row digest: the marker that an entry was appended
 

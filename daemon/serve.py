@@ -21,8 +21,9 @@ from aiohttp import web
 from daemon import systemd
 from daemon.constants import FD_RESERVE, GC_THRESHOLDS, LISTEN_BACKLOG, SHUTDOWN_GRACE_S
 from daemon.errors import StartupError
-from daemon.services import Services
+from daemon.services import Services, prepare_state_dir
 from daemon.settings import Settings
+from daemon.state_lock import claim_state_dir
 from daemon.web.server import HANDLER_ARGS, make_app
 from daemon.web.site import BoundedSite
 
@@ -32,10 +33,12 @@ log = logging.getLogger(__name__)
 async def serve(settings: Settings) -> None:
     settings.check_cors_is_safe()
     stop = _stop_on_signals()
-    listening = _listening_socket(settings)  # first: a port in use is one line, before any store starts
-    _raise_file_limit(settings)
-    async with systemd.watchdog():  # from the start: migrations may run long
-        await _serve(settings, listening, stop)
+    prepare_state_dir(settings)
+    with claim_state_dir(settings):  # first of all: a directory in use is one line, and the other daemon untouched
+        listening = _listening_socket(settings)  # a port in use is one line, before any store starts
+        _raise_file_limit(settings)
+        async with systemd.watchdog():  # from the start: migrations may run long
+            await _serve(settings, listening, stop)
     log.info("stopped")
 
 

@@ -7,10 +7,12 @@ import sys
 from typing import Any, TextIO, cast
 
 import orjson
-import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import ResponseError
 from sqlalchemy import select
 
+from daemon.audit import follow as following
 from daemon.audit.stream import AuditStream, as_json_line
 from daemon.audit.tables import audit_outbox
 from daemon.constants import AUDIT_RECLAIM_IDLE_MS
@@ -21,67 +23,117 @@ from daemon.storage import redis as redis_store
 from daemon.storage.database import Database
 
 BLOCK_MS = 2000  # below redis-py's socket timeout, so a blocking read is never cut off as a failure
+CHUNK = 500  # entries per read
+DEFAULT_CONSUMER = "dbmanager-cli"
+# what XREADGROUP answers (RESP2, decode_responses): [(stream, [(id, fields), …])];
+# fields are None for an entry deleted from the stream while pending
+Reply = list[tuple[str, list[tuple[str, dict[str, str] | None]]]]
 
 
 async def tail(settings: Settings, follow: bool, group: str | None, consumer: str | None,
                min_idle_ms: int = AUDIT_RECLAIM_IDLE_MS, out: TextIO | None = None) -> None:
     out = out or sys.stdout
-    async with _stream(settings) as stream:
-        if group:
-            await _tail_group(stream, group, consumer or "dbmanager-cli", follow, min_idle_ms, out)
-        else:
-            await _tail_plain(stream, follow, out)
-
-
-async def _tail_plain(stream: AuditStream, follow: bool, out: TextIO) -> None:
-    last = "0"
-    async for entry_id, fields in stream.entries():
-        _print(out, entry_id, fields)
-        last = entry_id
-    while follow:
-        got = cast(list[tuple[str, list[tuple[str, dict[str, str]]]]] | None,  # RESP2, decode_responses
-                   await stream.redis.xread({stream.key: last}, block=BLOCK_MS, count=500))
-        for _, batch in got or []:
-            for entry_id, fields in batch:
-                _print(out, entry_id, fields)
-                last = entry_id
-
-
-async def _tail_group(stream: AuditStream, group: str, consumer: str, follow: bool, min_idle_ms: int,
-                      out: TextIO) -> None:
-    r = stream.redis
+    reader = _GroupReader(group, consumer or DEFAULT_CONSUMER, min_idle_ms, out) if group else _PlainReader(out)
+    if follow:
+        await following.follow(lambda: _stream(settings), reader)
+        return
     try:
-        await r.xgroup_create(stream.key, group, id="0", mkstream=True)
-    except ResponseError as exc:
-        if "BUSYGROUP" not in str(exc):
-            raise
-    # Own pending entries first (a previous run of this consumer died before acknowledging),
-    # then entries another consumer left idle, then new ones.
-    await _deliver(r, stream.key, group, out, await r.xreadgroup(group, consumer, {stream.key: "0"}, count=500))
-    start = "0-0"
-    while True:
-        # Redis 7 answers (next, claimed, deleted); 6.2, which the embedded server is, only (next, claimed)
-        reply = await r.xautoclaim(stream.key, group, consumer, min_idle_ms, start, count=500)
-        start, claimed = reply[0], reply[1]
-        await _deliver(r, stream.key, group, out, [[stream.key, claimed]])
-        if start == "0-0":
-            break
-    while True:
-        got = await r.xreadgroup(group, consumer, {stream.key: ">"}, count=500, block=BLOCK_MS if follow else None)
-        if not got and not follow:
+        async with _stream(settings) as stream:
+            await reader.read(stream, follow=False)
+    except following.LOST as exc:
+        raise following.unreachable(exc) from None
+
+
+class _PlainReader:
+    """Every entry, oldest first; after a lost connection, on from the last one printed."""
+
+    def __init__(self, out: TextIO):
+        self.out = out
+        self.last = "0-0"
+
+    async def read(self, stream: AuditStream, follow: bool) -> None:
+        if follow:
+            await self._follow(stream)
             return
-        await _deliver(r, stream.key, group, out, got)
+        async for entry_id, fields in stream.entries():
+            _print(self.out, entry_id, fields)
+        self.out.flush()
+
+    async def _follow(self, stream: AuditStream) -> None:
+        while True:  # XREAD answers at once while entries after `last` wait, so this also catches up
+            got = cast(list[tuple[str, list[tuple[str, dict[str, str]]]]] | None,  # never None fields: no group
+                       await stream.redis.xread({stream.key: self.last}, block=BLOCK_MS, count=CHUNK))
+            for _, batch in got or []:
+                for entry_id, fields in batch:
+                    _print(self.out, entry_id, fields)
+                    self.last = entry_id
+            self.out.flush()
 
 
-async def _deliver(r: aioredis.Redis, key: str, group: str, out: TextIO, got: Any) -> None:
-    for _, batch in got or []:
-        for entry_id, fields in batch:
-            if fields is not None:  # None: deleted from the stream while pending; acknowledged all the same
-                _print(out, entry_id, fields)
-        out.flush()
-        ids = [entry_id for entry_id, _ in batch]
-        if ids:
-            await r.xack(key, group, *ids)
+class _GroupReader:
+    """As consumer `consumer` of `group`: its own pending entries first (a previous run, or this
+    one before a lost connection, read them but did not acknowledge them), then entries another
+    consumer left idle, then new ones; each acknowledged once printed. Its position is the
+    group's, kept by Redis, so a reconnection starts over from the top of this list."""
+
+    def __init__(self, group: str, consumer: str, min_idle_ms: int, out: TextIO):
+        self.group, self.consumer, self.min_idle_ms, self.out = group, consumer, min_idle_ms, out
+        # printed, but the XACK did not come back: such entries return as pending after a lost
+        # connection, and are then acknowledged without being printed twice
+        self.unacknowledged: set[str] = set()
+
+    async def read(self, stream: AuditStream, follow: bool) -> None:
+        await self._create_group(stream)
+        await self._pending(stream)
+        await self._reclaim(stream)
+        while True:
+            got = cast(Reply | None, await stream.redis.xreadgroup(self.group, self.consumer, {stream.key: ">"},
+                                                                   count=CHUNK, block=BLOCK_MS if follow else None))
+            if not got and not follow:
+                return
+            await self._deliver(stream, got)
+
+    async def _create_group(self, stream: AuditStream) -> None:
+        try:
+            await stream.redis.xgroup_create(stream.key, self.group, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def _pending(self, stream: AuditStream) -> None:
+        after = "0"
+        while True:
+            got = cast(Reply | None, await stream.redis.xreadgroup(self.group, self.consumer, {stream.key: after},
+                                                                   count=CHUNK))
+            batch = got[0][1] if got else []
+            if not batch:
+                return
+            await self._deliver(stream, got)
+            after = batch[-1][0]
+
+    async def _reclaim(self, stream: AuditStream) -> None:
+        start = "0-0"
+        while True:
+            # Redis 7 answers (next, claimed, deleted); 6.2, which the embedded server is, only (next, claimed)
+            reply = await stream.redis.xautoclaim(stream.key, self.group, self.consumer, self.min_idle_ms, start,
+                                                  count=CHUNK)
+            start, claimed = reply[0], reply[1]
+            await self._deliver(stream, [(stream.key, claimed)])
+            if start == "0-0":
+                return
+
+    async def _deliver(self, stream: AuditStream, got: Reply | None) -> None:
+        for _, batch in got or []:
+            ids = [entry_id for entry_id, _ in batch]
+            for entry_id, fields in batch:
+                # None: deleted from the stream while pending; acknowledged all the same
+                if fields is not None and entry_id not in self.unacknowledged:
+                    _print(self.out, entry_id, fields)
+            self.out.flush()
+            self.unacknowledged.update(ids)
+            if ids:
+                await stream.redis.xack(stream.key, self.group, *ids)
+            self.unacknowledged.difference_update(ids)
 
 
 def _print(out: TextIO, entry_id: str, fields: dict[str, str]) -> None:
@@ -135,6 +187,10 @@ class _stream:
 
     async def __aenter__(self) -> AuditStream:
         self.redis = await redis_store.running_redis(self.settings.redis_url, self.settings.state_dir)
+        # No retries inside redis-py: an XREADGROUP it sends again after a lost reply would skip
+        # the entries the first one delivered. A reader fails instead, and a follower reconnects
+        # and reads its pending entries first (daemon/audit/follow.py).
+        self.redis.set_retry(Retry(NoBackoff(), 0))
         return AuditStream(self.redis, self.settings.audit_stream)
 
     async def __aexit__(self, *exc: Any) -> None:

@@ -1,12 +1,13 @@
 """The audit stream: fields, promptness, exactly once through re-sends and Redis outages, verify."""
 
 import asyncio
+import io
 import time
 
 import orjson
 import redis as sync_redis
 
-from daemon.audit.commands import verify
+from daemon.audit.commands import CHUNK, tail, verify
 from daemon.audit.stream import AuditStream
 from tests.support import REDIS_URL, make_settings, running, stream_entries, wait_for_entries
 
@@ -145,3 +146,17 @@ async def test_metadata_left_out_and_empty_are_one_request(rpc):
     await rpc.result("spend_credits", {"user_id": "m", "cost": 2, "transaction_key": "s", "metadata": {}})
     assert await rpc.result("spend_credits", {"user_id": "m", "cost": 2, "transaction_key": "s"}) == 7
     assert await rpc.result("get_credits", ["m"]) == 7
+
+
+async def test_tail_as_a_group_prints_every_pending_entry_of_its_consumer_not_only_one_read(stream_key, tmp_path):
+    """More entries pending than one read takes (a consumer that died, or lost its connection)."""
+    client = sync_redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    for i in range(CHUNK + 100):
+        client.xadd(stream_key, {"tx_id": str(i)})
+    client.xgroup_create(stream_key, "g", id="0")
+    client.xreadgroup("g", "c", {stream_key: ">"})  # all pending for c, none acknowledged
+    out = io.StringIO()
+    await tail(make_settings(redis_url=REDIS_URL, audit_stream=stream_key, state_dir=tmp_path), False, "g", "c", out=out)
+    assert [orjson.loads(line)["tx_id"] for line in out.getvalue().splitlines()] == [str(i) for i in range(CHUNK + 100)]
+    assert client.xpending(stream_key, "g")["pending"] == 0
+    client.close()
