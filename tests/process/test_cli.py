@@ -142,6 +142,24 @@ def test_audit_tail_reads_a_running_daemons_embedded_redis_and_never_stops_it(sp
     assert verify.returncode == 0, verify.stdout + verify.stderr
 
 
+def test_audit_tail_finds_the_embedded_redis_of_a_state_directory_too_deep_for_a_socket_path(spawn_daemon, tmp_path):
+    """Past ~100 bytes a unix socket cannot be bound: the server's socket is then in a temporary
+    directory, which the commands must find all the same (and which goes with the server)."""
+    deep = tmp_path / ("d" * 100)
+    deep.mkdir()
+    daemon = spawn_daemon(cwd=deep)
+    daemon.call("create_user", {"email": "d@x.io", "user_id": "d"})
+    daemon.call("top_up_credits", ["d", 5])
+    for _ in range(50):
+        tail = dbmanager("audit", "tail", cwd=deep)
+        if tail.stdout.strip() or tail.returncode:
+            break
+        time.sleep(0.1)
+    assert tail.returncode == 0 and '"amount":"5"' in tail.stdout, tail.stderr
+    socket_dir = Path((deep / "redis" / "socket-path").read_text().strip()).parent
+    assert daemon.stop() == 0 and not socket_dir.exists()
+
+
 def test_a_state_directory_that_cannot_be_one_is_a_configuration_error_at_once(tmp_path):
     (tmp_path / "a-file").write_text("")
     for command in ("serve", "migrate"):
