@@ -8,14 +8,17 @@ import os
 import sys
 from collections.abc import Coroutine, Sequence
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 
 from daemon import logs
-from daemon.constants import AUDIT_RECLAIM_IDLE_MS
+from daemon.constants import TAIL_RECLAIM_IDLE_MS
 from daemon.errors import ConfigError, StartupError
 from daemon.settings import SETTINGS, Settings
+
+if TYPE_CHECKING:
+    from daemon.streams.source import Source
 
 T = TypeVar("T")
 
@@ -25,8 +28,9 @@ _LOGS = ("log_level", "log_format")
 _READS: dict[str, tuple[str, ...]] = {
     "migrate": ("state_dir", "database_url", "call_timeout_s", *_LOGS),
     "check": ("host", "port"),
-    "tail": ("state_dir", "redis_url", "audit_stream", "call_timeout_s", *_LOGS),
-    "verify": ("state_dir", "database_url", "redis_url", "audit_stream", "call_timeout_s", *_LOGS),
+    "audit tail": ("state_dir", "redis_url", "audit_stream", "call_timeout_s", *_LOGS),
+    "audit verify": ("state_dir", "database_url", "redis_url", "audit_stream", "call_timeout_s", *_LOGS),
+    "events tail": ("state_dir", "redis_url", "events_stream", "call_timeout_s", *_LOGS),
 }
 
 
@@ -70,11 +74,18 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "check":
         from daemon.check import check
         return 0 if _run_loop(check(settings, args.json)) else 1
-    from daemon.audit import commands
-    if args.audit_command == "tail":
-        _run_loop(commands.tail(settings, args.follow, args.group, args.consumer, args.min_idle_ms))
+    from daemon.streams import commands
+    if args.stream_command == "tail":
+        source = _source(args.command)
+        _run_loop(commands.tail(settings, source, args.follow, args.group, args.consumer, args.min_idle_ms))
         return 0
     return 0 if _run_loop(commands.verify(settings)) else 1
+
+
+def _source(command: str) -> Source:
+    from daemon.streams.audit import AUDIT
+    from daemon.streams.events import EVENTS
+    return {"audit": AUDIT, "events": EVENTS}[command]
 
 
 def _run_loop(coro: Coroutine[Any, Any, T]) -> T:
@@ -101,17 +112,25 @@ def _parser() -> argparse.ArgumentParser:
                                          "GET /openrpc.json) and exit; its server is DBM_HOST and DBM_PORT")
     _with_settings(openrpc_parser, ("host", "port"))
     audit = commands.add_parser("audit", help="read and check the audit stream")
-    audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="AUDIT_COMMAND")
-    tail = _with_settings(audit_commands.add_parser("tail", help="print audit entries as JSON lines"), _READS["tail"])
+    audit_commands = audit.add_subparsers(dest="stream_command", required=True, metavar="AUDIT_COMMAND")
+    _tail_parser(audit_commands, "audit", "print audit entries as JSON lines")
+    _with_settings(audit_commands.add_parser("verify", help="compare the ledger with the audit stream; exit 1 on any "
+                                             "difference"), _READS["audit verify"])
+    events = commands.add_parser("events", help="read the execution event stream")
+    events_commands = events.add_subparsers(dest="stream_command", required=True, metavar="EVENTS_COMMAND")
+    _tail_parser(events_commands, "events", "print execution events as JSON lines")
+    return parser
+
+
+def _tail_parser(subcommands: Any, stream: str, summary: str) -> None:
+    """`<stream> tail`: the same flags for every stream."""
+    tail = _with_settings(subcommands.add_parser("tail", help=summary), _READS[f"{stream} tail"])
     tail.add_argument("--follow", action="store_true", help="keep printing new entries")
     tail.add_argument("--group", help="read as this consumer group: acknowledge, and reclaim stuck entries")
     tail.add_argument("--consumer", help="consumer name within --group (default dbmanager-cli)")
-    tail.add_argument("--min-idle-ms", type=int, default=AUDIT_RECLAIM_IDLE_MS,
+    tail.add_argument("--min-idle-ms", type=int, default=TAIL_RECLAIM_IDLE_MS,
                       help="with --group: reclaim entries another consumer left unacknowledged this long "
-                           f"(default {AUDIT_RECLAIM_IDLE_MS})")
-    _with_settings(audit_commands.add_parser("verify", help="compare the ledger with the audit stream; exit 1 on any "
-                                             "difference"), _READS["verify"])
-    return parser
+                           f"(default {TAIL_RECLAIM_IDLE_MS})")
 
 
 def _version() -> str:

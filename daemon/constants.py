@@ -42,16 +42,16 @@ HOLD_SWEEP_BATCH = 500
 # Start-up: each store is retried with back-off this long at first, doubling up to the ceiling
 START_RETRY_FIRST_S, START_RETRY_MAX_S = 0.2, 5.0
 
-# The audit relay
-AUDIT_BATCH = 500  # outbox rows per relay batch (one Redis script call)
-AUDIT_IDLE_POLL_S = 1.0  # wake-up when nothing signalled: rows left by a crash or by another daemon
-AUDIT_VACUUM_EVERY = 100_000  # relayed rows between VACUUMs of the outbox (PostgreSQL): see outbox.vacuum
-# back-off while a store is down (the relay; audit tail --follow reconnecting): first, ceiling
-AUDIT_RETRY_FIRST_S, AUDIT_RETRY_MAX_S = 0.05, 5.0
-AUDIT_DEDUPE_TTL_S = 7 * 24 * 3600  # how long a relayed tx_id is remembered against a re-send
-AUDIT_DEDUPE_INFIX = ":relayed:"  # stream key + this + tx_id:row digest: the marker that an entry was appended
+# The relays, one per stream (daemon/streams/): the audit stream's and the execution event stream's
+RELAY_BATCH = 500  # outbox rows per relay batch (one Redis script call)
+RELAY_IDLE_POLL_S = 1.0  # wake-up when nothing signalled: rows left by a crash or by another daemon
+RELAY_VACUUM_EVERY = 100_000  # relayed rows between VACUUMs of an outbox (PostgreSQL): see Source.vacuum
+# back-off while a store is down (a relay; tail --follow reconnecting): first, ceiling
+RELAY_RETRY_FIRST_S, RELAY_RETRY_MAX_S = 0.05, 5.0
+STREAM_DEDUPE_TTL_S = 7 * 24 * 3600  # how long a relayed row is remembered against a re-send
+STREAM_DEDUPE_INFIX = ":relayed:"  # stream key + this + id:row digest: the marker that an entry was appended
 
-AUDIT_RECLAIM_IDLE_MS = 60_000  # audit tail --group: reclaim entries another consumer left unacknowledged this long
+TAIL_RECLAIM_IDLE_MS = 60_000  # tail --group: reclaim entries another consumer left unacknowledged this long
 
 EMBEDDED_REDIS_SOCKET = "redis.sock"
 EMBEDDED_REDIS_DIR = "redis"

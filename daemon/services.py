@@ -1,5 +1,6 @@
-"""The daemon's long-lived parts, started and stopped in order: database, Redis, audit relay,
-then each domain's own state. `Services` is what methods see as their `ctx` (daemon.context)."""
+"""The daemon's long-lived parts, started and stopped in order: database, Redis, the relays of
+the audit and execution event streams, then each domain's own state. `Services` is what methods
+see as their `ctx` (daemon.context)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,6 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from daemon.audit.relay import AuditRelay
-from daemon.audit.stream import AuditStream
 from daemon.auth import Tokens
 from daemon.constants import HEALTH_CHECK_TIMEOUT_S, SHUTDOWN_GRACE_S, START_RETRY_FIRST_S, START_RETRY_MAX_S
 from daemon.context import State
@@ -27,7 +26,12 @@ from daemon.settings import Settings
 from daemon.storage import redis as redis_store
 from daemon.storage.database import Database, is_refused_for_good
 from daemon.storage.migrate import upgrade
-from daemon.web.metrics import Metrics
+from daemon.streams.audit import AUDIT
+from daemon.streams.events import EVENTS
+from daemon.streams.relay import Relay
+from daemon.streams.source import Source
+from daemon.streams.stream import Stream
+from daemon.web.metrics import Metrics, StreamMetrics
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +42,8 @@ class Services:
     registry: Registry  # the methods this daemon serves
     db: Database
     redis: aioredis.Redis
-    stream: AuditStream
-    relay: AuditRelay
+    audit_relay: Relay
+    events_relay: Relay
     metrics: Metrics
     tokens: Tokens | None
     call_slots: asyncio.Semaphore
@@ -59,16 +63,18 @@ class Services:
             log.info("applied migration %s", applied)
         redis, embedded = await redis_store.open_redis(settings.redis_url, settings.state_dir)
         await _retry("redis", settings.start_timeout_s, redis.ping)
-        stream = AuditStream(redis, settings.audit_stream)
-        relay = AuditRelay(db, stream, metrics)
+        audit_relay = _relay(settings, db, redis, AUDIT, metrics.audit)
+        events_relay = _relay(settings, db, redis, EVENTS, metrics.events)
         metrics.track_pool(lambda: db.in_use, settings.pool_size)
-        services = cls(settings, Registry(domains).for_dialect(db.kind), db, redis, stream, relay, metrics, tokens,
-                       asyncio.Semaphore(settings.max_concurrent_calls), Deadlines(settings.call_timeout_s), embedded)
+        services = cls(settings, Registry(domains).for_dialect(db.kind), db, redis, audit_relay, events_relay, metrics,
+                       tokens, asyncio.Semaphore(settings.max_concurrent_calls), Deadlines(settings.call_timeout_s),
+                       embedded)
         for domain in services.registry.domains:
             if domain.start is not None:
                 await domain.start(services)
         if run_relay:
-            relay.start()
+            audit_relay.start()
+            events_relay.start()
         return services
 
     @functools.cached_property
@@ -77,10 +83,10 @@ class Services:
         return openrpc_document(self.registry, rpc_url(self.settings.host, self.settings.port))
 
     def audit_committed(self) -> None:
-        self.relay.wake()
+        self.audit_relay.wake()
 
     def events_committed(self) -> None:
-        """Until the events relay runs, its rows wait in events_outbox."""
+        self.events_relay.wake()
 
     async def health(self) -> dict[str, str]:
         db_ok, redis_ok = await asyncio.gather(_bounded(self.db.ping), _bounded(self.redis.ping))
@@ -90,11 +96,17 @@ class Services:
         for domain in reversed(self.registry.domains):
             if domain.stop is not None:
                 await domain.stop(self)
-        await self.relay.stop(flush_timeout_s=SHUTDOWN_GRACE_S / 2)
+        # side by side: together they take no longer than the audit relay alone did
+        await asyncio.gather(self.audit_relay.stop(flush_timeout_s=SHUTDOWN_GRACE_S / 2),
+                             self.events_relay.stop(flush_timeout_s=SHUTDOWN_GRACE_S / 2))
         await self.redis.aclose()
         if self.embedded is not None:
             await self.embedded.stop()
         await self.db.disconnect()
+
+
+def _relay(settings: Settings, db: Database, redis: aioredis.Redis, source: Source, metrics: StreamMetrics) -> Relay:
+    return Relay(db, Stream(redis, source.key(settings), source), metrics)
 
 
 def prepare_state_dir(settings: Settings) -> None:

@@ -114,6 +114,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", "127.0.0.1", "listen address"),
     Setting("port", "8005", "listen port", _port),
     Setting("audit_stream", "dbmanager:audit:credits", "stream key of the audit stream"),
+    Setting("events_stream", "dbmanager:events:executions", "stream key of the execution event stream"),
     Setting("auth_tokens_file", None, "file of tokens, one per line: TOKEN or TOKEN GLOB[,GLOB…]; "
             "when set, /rpc needs Authorization: Bearer TOKEN"),
     Setting("max_body_bytes", "1048576", "larger request bodies get HTTP 413", _positive_int),
@@ -145,6 +146,7 @@ class Settings:
     host: str
     port: int
     audit_stream: str
+    events_stream: str
     auth_tokens_file: Path | None
     max_body_bytes: int
     max_batch: int

@@ -2,7 +2,8 @@
 
 - `db_url`: parametrized over SQLite (a file in tmp_path) and PostgreSQL (a fresh schema in a
   database of this test process's own: tests run in parallel under pytest-xdist).
-- `redis_url` + `stream_key`: the machine's Redis, with a stream key of the test's own, deleted after.
+- `redis_url` + `stream_key` / `events_key`: the machine's Redis, with an audit and an event
+  stream key of the test's own, deleted after.
 - `private_redis`: a redis-server of the test's own on a free port, to stop and restart.
 - `rpc` / `sqlite_rpc`: an in-process daemon (aiohttp test client) for fast protocol tests.
 - `spawn_daemon`: `dbmanager serve` as a real process, for signals, kill -9 and restarts.
@@ -71,9 +72,15 @@ def pg_url(pg_server_url: str) -> str:
 
 @pytest.fixture
 def stream_key() -> Iterator[str]:
-    key = f"dbm-test:{uuid.uuid4().hex[:12]}:audit"
-    yield key
-    delete_keys(key + "*")
+    """The audit stream's key; `events_key` shares its prefix, so one cleanup deletes both."""
+    prefix = f"dbm-test:{uuid.uuid4().hex[:12]}:"
+    yield prefix + "audit"
+    delete_keys(prefix + "*")
+
+
+@pytest.fixture
+def events_key(stream_key: str) -> str:
+    return stream_key.removesuffix("audit") + "events"
 
 
 @pytest.fixture
@@ -92,17 +99,17 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
 # ---------- daemons ----------
 
 @pytest.fixture
-async def rpc(db_url: str, redis_url: str, stream_key: str, tmp_path: Path):
+async def rpc(db_url: str, redis_url: str, stream_key: str, events_key: str, tmp_path: Path):
     async with running(make_settings(database_url=db_url, redis_url=redis_url, audit_stream=stream_key,
-                                     state_dir=tmp_path)) as client:
+                                     events_stream=events_key, state_dir=tmp_path)) as client:
         yield client
 
 
 @pytest.fixture
-async def sqlite_rpc(redis_url: str, stream_key: str, tmp_path: Path):
+async def sqlite_rpc(redis_url: str, stream_key: str, events_key: str, tmp_path: Path):
     """For protocol tests, where the database makes no difference."""
     async with running(make_settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}", redis_url=redis_url,
-                                     audit_stream=stream_key, state_dir=tmp_path)) as client:
+                                     audit_stream=stream_key, events_stream=events_key, state_dir=tmp_path)) as client:
         yield client
 
 

@@ -4,10 +4,10 @@ one entry in DOMAINS."""
 
 from sqlalchemy import MetaData, Table
 
-from daemon.audit.tables import audit_outbox
 from daemon.domains import credits, executions, graphs, system, users
 from daemon.rpc.registry import Domain
 from daemon.storage.metadata import metadata
+from daemon.streams.tables import audit_outbox
 
 DOMAINS: tuple[Domain, ...] = (system.DOMAIN, users.DOMAIN, credits.DOMAIN, graphs.DOMAIN, executions.DOMAIN)
 

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+
+@dataclasses.dataclass(frozen=True)
+class StreamMetrics:
+    """One stream's relay: rows waiting in its outbox, entries it appended."""
+    backlog: Gauge
+    relayed: Counter
 
 
 class Metrics:
@@ -16,10 +24,15 @@ class Metrics:
         self.latency = Histogram("dbmanager_call_seconds", "JSON-RPC call latency by method", ["method"],
                                  registry=self.registry,
                                  buckets=(.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30))
-        self.audit_backlog = Gauge("dbmanager_audit_backlog", "ledger transactions waiting in the outbox for the audit stream",
-                                   registry=self.registry)
-        self.audit_relayed = Counter("dbmanager_audit_relayed_total", "entries appended to the audit stream",
-                                     registry=self.registry)
+        self.audit = StreamMetrics(
+            Gauge("dbmanager_audit_backlog", "ledger transactions waiting in the outbox for the audit stream",
+                  registry=self.registry),
+            Counter("dbmanager_audit_relayed_total", "entries appended to the audit stream", registry=self.registry))
+        self.events = StreamMetrics(
+            Gauge("dbmanager_events_backlog", "execution status changes waiting in the outbox for the event stream",
+                  registry=self.registry),
+            Counter("dbmanager_events_relayed_total", "entries appended to the execution event stream",
+                    registry=self.registry))
         self.unauthorized = Counter("dbmanager_unauthorized_total",
                                     "requests refused with HTTP 401 for a missing or unknown token", registry=self.registry)
         self.pool_in_use = Gauge("dbmanager_db_pool_in_use", "database connections in use", registry=self.registry)

@@ -20,11 +20,12 @@ READERS = pytest.mark.parametrize("reader", [[], AS_GROUP], ids=["plain", "group
 
 
 class Follower:
-    """`audit tail --follow` as a process; its stdout lines are collected as they come."""
+    """`<stream> tail --follow` as a process (the audit stream's, unless told another); its stdout
+    lines are collected as they come."""
 
-    def __init__(self, args: list[str], env: dict[str, str], cwd: Path):
+    def __init__(self, args: list[str], env: dict[str, str], cwd: Path, stream: str = "audit"):
         self.stderr_path = cwd / "follower.err"
-        self.process = subprocess.Popen([sys.executable, "-m", "daemon", "audit", "tail", "--follow", *args],
+        self.process = subprocess.Popen([sys.executable, "-m", "daemon", stream, "tail", "--follow", *args],
                                         env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=open(self.stderr_path, "w"),
                                         text=True)
         self.lines: list[str] = []
@@ -35,15 +36,16 @@ class Follower:
         for line in self.process.stdout:
             self.lines.append(line)
 
-    def tx_ids(self) -> list[str]:
-        return [orjson.loads(line)["tx_id"] for line in list(self.lines)]
+    def tx_ids(self, field: str = "tx_id") -> list[str]:
+        return [orjson.loads(line)[field] for line in list(self.lines)]
 
-    def wait_for(self, count: int, timeout_s: float = 30) -> list[str]:
+    def wait_for(self, count: int, timeout_s: float = 30, field: str = "tx_id") -> list[str]:
+        """The `field` of each line printed, once `count` lines came and no more follow."""
         deadline = time.monotonic() + timeout_s
         while len(self.lines) < count and time.monotonic() < deadline and self.process.poll() is None:
             time.sleep(0.05)
         time.sleep(0.5)  # and nothing more comes
-        return self.tx_ids()
+        return self.tx_ids(field)
 
     def stderr(self) -> str:
         return self.stderr_path.read_text()

@@ -19,7 +19,7 @@ def dbmanager(*args: str, timeout: float = 60, cwd=None, **settings) -> subproce
 
 
 @pytest.mark.parametrize("command", [[], ["serve"], ["migrate"], ["check"], ["openrpc"], ["audit"], ["audit", "tail"],
-                                     ["audit", "verify"]])
+                                     ["audit", "verify"], ["events"], ["events", "tail"]])
 def test_every_command_answers_help(command):
     result = dbmanager(*command, "--help")
     assert result.returncode == 0 and "usage: dbmanager" in result.stdout
@@ -36,6 +36,7 @@ def test_serve_help_lists_every_setting():
     (["check"], ["DBM_HOST", "DBM_PORT"], ["DBM_DATABASE_URL", "DBM_MAX_BATCH", "DBM_AUTH_TOKENS_FILE"]),
     (["audit", "tail"], ["DBM_REDIS_URL", "DBM_AUDIT_STREAM"], ["DBM_PORT", "DBM_MAX_BODY_BYTES"]),
     (["audit", "verify"], ["DBM_DATABASE_URL", "DBM_REDIS_URL"], ["DBM_HOST", "DBM_POOL_SIZE"]),
+    (["events", "tail"], ["DBM_REDIS_URL", "DBM_EVENTS_STREAM"], ["DBM_AUDIT_STREAM", "DBM_DATABASE_URL"]),
 ])
 def test_each_command_offers_only_the_settings_it_reads(command, shown, not_shown):
     result = dbmanager(*command, "--help")
@@ -116,7 +117,9 @@ def test_version_names_the_release():
 
 
 def test_commands_that_read_state_say_there_is_none_and_create_nothing(tmp_path):
-    for args, says in ((["audit", "verify"], "no dbmanager state in"), (["audit", "tail"], "no dbmanager is running in")):
+    for args, says in ((["audit", "verify"], "no dbmanager state in"), (["audit", "tail"], "no dbmanager is running in"),
+                       (["events", "tail"], "no dbmanager is running in"),
+                       (["events", "tail", "--follow"], "no dbmanager is running in")):
         result = dbmanager(*args, cwd=tmp_path)
         lines = result.stderr.strip().splitlines()
         assert result.returncode == 1 and len(lines) == 1 and says in lines[0], result.stderr

@@ -19,8 +19,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from daemon.audit.commands import verify
 from daemon.storage.database import is_unreachable
+from daemon.streams.commands import verify
 from tests.support import free_port, make_settings, pg_reset, running
 
 UNAVAILABLE = {"code": -32002, "message": "Unavailable"}

@@ -19,7 +19,6 @@ from typing import Annotated, Any, cast
 import orjson
 from sqlalchemy import func, select
 
-from daemon.audit import outbox
 from daemon.clock import now_rfc3339
 from daemon.constants import HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, MAX_ROW_ID, MAX_SAFE_INTEGER
 from daemon.context import Context
@@ -31,6 +30,7 @@ from daemon.domains.types import Metadata, Name, TransactionKey, UserId
 from daemon.errors import Conflict, InsufficientBalance, InvalidParams, NotFound
 from daemon.rpc.registry import rpc_method
 from daemon.rpc.schema import Doc, Range
+from daemon.streams import audit
 
 # The seed's UsageTransactionMetadata: spend metadata is kept as given, these fields included.
 USAGE_METADATA_FIELDS = ("graph_exec_id", "graph_id", "node_id", "node_exec_id", "block_id", "block", "input", "reason")
@@ -163,7 +163,7 @@ async def write(ctx: Context, user_id: str, key: str | None, tx_type: str, reque
             running_balance=new_balance, metadata=orjson.dumps(metadata).decode(), created_at=now_rfc3339(),
             request_hash=digest, refund_of=refund_of,
         ).returning(transactions.c.id))
-        await outbox.enqueue(conn, tx_id)
+        await audit.enqueue(conn, tx_id)
     ctx.audit_committed()
     return new_balance
 

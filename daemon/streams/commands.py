@@ -1,4 +1,5 @@
-"""`dbmanager audit tail` and `dbmanager audit verify`."""
+"""`dbmanager audit tail`, `dbmanager events tail` (one `tail`, given the stream's Source) and
+`dbmanager audit verify`."""
 
 from __future__ import annotations
 
@@ -12,15 +13,17 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ResponseError
 from sqlalchemy import select
 
-from daemon.audit import follow as following
-from daemon.audit.stream import AuditStream, as_json_line
-from daemon.audit.tables import audit_outbox
-from daemon.constants import AUDIT_RECLAIM_IDLE_MS
+from daemon.constants import TAIL_RECLAIM_IDLE_MS
 from daemon.domains.credits.tables import transactions
 from daemon.errors import StartupError
 from daemon.settings import Settings
 from daemon.storage import redis as redis_store
 from daemon.storage.database import Database
+from daemon.streams import follow as following
+from daemon.streams.audit import AUDIT
+from daemon.streams.source import Source
+from daemon.streams.stream import Stream, as_json_line
+from daemon.streams.tables import audit_outbox
 
 BLOCK_MS = 2000  # below redis-py's socket timeout, so a blocking read is never cut off as a failure
 CHUNK = 500  # entries per read
@@ -30,15 +33,16 @@ DEFAULT_CONSUMER = "dbmanager-cli"
 Reply = list[tuple[str, list[tuple[str, dict[str, str] | None]]]]
 
 
-async def tail(settings: Settings, follow: bool, group: str | None, consumer: str | None,
-               min_idle_ms: int = AUDIT_RECLAIM_IDLE_MS, out: TextIO | None = None) -> None:
+async def tail(settings: Settings, source: Source, follow: bool, group: str | None, consumer: str | None,
+               min_idle_ms: int = TAIL_RECLAIM_IDLE_MS, out: TextIO | None = None) -> None:
+    """Prints the stream of `source` as JSON lines (the README, "The audit stream")."""
     out = out or sys.stdout
     reader = _GroupReader(group, consumer or DEFAULT_CONSUMER, min_idle_ms, out) if group else _PlainReader(out)
     if follow:
-        await following.follow(lambda: _stream(settings), reader)
+        await following.follow(lambda: _stream(settings, source), reader)
         return
     try:
-        async with _stream(settings) as stream:
+        async with _stream(settings, source) as stream:
             await reader.read(stream, follow=False)
     except following.LOST as exc:
         raise following.unreachable(exc) from None
@@ -51,7 +55,7 @@ class _PlainReader:
         self.out = out
         self.last = "0-0"
 
-    async def read(self, stream: AuditStream, follow: bool) -> None:
+    async def read(self, stream: Stream, follow: bool) -> None:
         if follow:
             await self._follow(stream)
             return
@@ -59,7 +63,7 @@ class _PlainReader:
             _print(self.out, entry_id, fields)
         self.out.flush()
 
-    async def _follow(self, stream: AuditStream) -> None:
+    async def _follow(self, stream: Stream) -> None:
         while True:  # XREAD answers at once while entries after `last` wait, so this also catches up
             got = cast(list[tuple[str, list[tuple[str, dict[str, str]]]]] | None,  # never None fields: no group
                        await stream.redis.xread({stream.key: self.last}, block=BLOCK_MS, count=CHUNK))
@@ -82,7 +86,7 @@ class _GroupReader:
         # connection, and are then acknowledged without being printed twice
         self.unacknowledged: set[str] = set()
 
-    async def read(self, stream: AuditStream, follow: bool) -> None:
+    async def read(self, stream: Stream, follow: bool) -> None:
         await self._create_group(stream)
         await self._pending(stream)
         await self._reclaim(stream)
@@ -93,14 +97,14 @@ class _GroupReader:
                 return
             await self._deliver(stream, got)
 
-    async def _create_group(self, stream: AuditStream) -> None:
+    async def _create_group(self, stream: Stream) -> None:
         try:
             await stream.redis.xgroup_create(stream.key, self.group, id="0", mkstream=True)
         except ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
 
-    async def _pending(self, stream: AuditStream) -> None:
+    async def _pending(self, stream: Stream) -> None:
         after = "0"
         while True:
             got = cast(Reply | None, await stream.redis.xreadgroup(self.group, self.consumer, {stream.key: after},
@@ -111,7 +115,7 @@ class _GroupReader:
             await self._deliver(stream, got)
             after = batch[-1][0]
 
-    async def _reclaim(self, stream: AuditStream) -> None:
+    async def _reclaim(self, stream: Stream) -> None:
         start = "0-0"
         while True:
             # Redis 7 answers (next, claimed, deleted); 6.2, which the embedded server is, only (next, claimed)
@@ -122,7 +126,7 @@ class _GroupReader:
             if start == "0-0":
                 return
 
-    async def _deliver(self, stream: AuditStream, got: Reply | None) -> None:
+    async def _deliver(self, stream: Stream, got: Reply | None) -> None:
         for _, batch in got or []:
             ids = [entry_id for entry_id, _ in batch]
             for entry_id, fields in batch:
@@ -152,7 +156,7 @@ async def verify(settings: Settings, out: TextIO | None = None) -> bool:
             waiting = {str(r[0]) for r in await conn.fetch_all(select(audit_outbox.c.tx_id))}
     finally:
         await db.disconnect()
-    async with _stream(settings) as stream:
+    async with _stream(settings, AUDIT) as stream:
         seen = collections.Counter([fields.get("tx_id", "") async for _, fields in stream.entries()])
     problems = _differences(ledger, waiting, seen)
     for line in problems:
@@ -180,18 +184,19 @@ def _numeric(tx_id: str) -> tuple[int, str]:
 
 
 class _stream:
-    """An AuditStream on its own client, closed on exit (the embedded Redis must be a running daemon's)."""
+    """The stream of `source` on its own client, closed on exit (the embedded Redis must be a running daemon's)."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, source: Source):
         self.settings = settings
+        self.source = source
 
-    async def __aenter__(self) -> AuditStream:
+    async def __aenter__(self) -> Stream:
         self.redis = await redis_store.running_redis(self.settings.redis_url, self.settings.state_dir)
         # No retries inside redis-py: an XREADGROUP it sends again after a lost reply would skip
         # the entries the first one delivered. A reader fails instead, and a follower reconnects
-        # and reads its pending entries first (daemon/audit/follow.py).
+        # and reads its pending entries first (daemon/streams/follow.py).
         self.redis.set_retry(Retry(NoBackoff(), 0))
-        return AuditStream(self.redis, self.settings.audit_stream)
+        return Stream(self.redis, self.source.key(self.settings), self.source)
 
     async def __aexit__(self, *exc: Any) -> None:
         await self.redis.aclose()

@@ -7,8 +7,9 @@ import time
 import orjson
 import redis as sync_redis
 
-from daemon.audit.commands import CHUNK, tail, verify
-from daemon.audit.stream import AuditStream
+from daemon.streams.audit import AUDIT
+from daemon.streams.commands import CHUNK, tail, verify
+from daemon.streams.stream import Stream
 from tests.support import REDIS_URL, make_settings, running, stream_entries, wait_for_entries
 
 
@@ -58,7 +59,7 @@ async def test_re_sending_an_entry_appends_nothing(rpc, stream_key):
     await rpc.result("create_user", {"email": "d@x.io", "user_id": "d"})
     await rpc.result("top_up_credits", ["d", 10])
     entries = await wait_for_entries(REDIS_URL, stream_key, 1)
-    stream = AuditStream(rpc.services.redis, stream_key)
+    stream = Stream(rpc.services.redis, stream_key, AUDIT)
     assert await stream.append(entries * 3) == 0
     assert len(stream_entries(REDIS_URL, stream_key)) == 1
 
@@ -71,7 +72,7 @@ async def test_two_relays_on_one_outbox_append_each_entry_once(db_url, stream_ke
         spends = [(one if i % 2 else two).call("spend_credits", ["e", 1]) for i in range(100)]
         await asyncio.gather(*spends)
         # both relays race over the same rows, woken by each other's rows on their polls
-        await asyncio.gather(one.services.relay.relay_once(), two.services.relay.relay_once())
+        await asyncio.gather(one.services.audit_relay.relay_once(), two.services.audit_relay.relay_once())
         entries = await wait_for_entries(REDIS_URL, stream_key, 101)
         await asyncio.sleep(1.2)  # a full idle poll of both relays
         entries = stream_entries(REDIS_URL, stream_key)
@@ -91,7 +92,7 @@ async def test_redis_down_writes_go_on_and_the_backlog_drains_once_back(private_
             await rpc.result("spend_credits", ["f", 1])
         health = await rpc.client.get("/healthz")
         assert health.status == 503 and (await health.json())["redis"] == "unavailable"
-        # the relay counts its backlog each time it backs off (at most AUDIT_RETRY_MAX_S apart)
+        # the relay counts its backlog each time it backs off (at most RELAY_RETRY_MAX_S apart)
         for _ in range(100):
             metrics = await (await rpc.client.get("/metrics")).text()
             if "dbmanager_audit_backlog 50.0" in metrics:
@@ -134,7 +135,7 @@ async def test_a_reused_tx_id_of_another_row_is_not_taken_for_a_re_send(rpc, str
     await rpc.result("create_user", {"email": "r@x.io", "user_id": "r"})
     await rpc.result("top_up_credits", ["r", 10])
     first, = await wait_for_entries(REDIS_URL, stream_key, 1)
-    stream = AuditStream(rpc.services.redis, stream_key)
+    stream = Stream(rpc.services.redis, stream_key, AUDIT)
     assert await stream.append([{**first, "transaction_key": "another-row"}]) == 1
     assert await stream.append([first]) == 0
 
@@ -156,7 +157,8 @@ async def test_tail_as_a_group_prints_every_pending_entry_of_its_consumer_not_on
     client.xgroup_create(stream_key, "g", id="0")
     client.xreadgroup("g", "c", {stream_key: ">"})  # all pending for c, none acknowledged
     out = io.StringIO()
-    await tail(make_settings(redis_url=REDIS_URL, audit_stream=stream_key, state_dir=tmp_path), False, "g", "c", out=out)
+    await tail(make_settings(redis_url=REDIS_URL, audit_stream=stream_key, state_dir=tmp_path), AUDIT, False, "g", "c",
+               out=out)
     assert [orjson.loads(line)["tx_id"] for line in out.getvalue().splitlines()] == [str(i) for i in range(CHUNK + 100)]
     assert client.xpending(stream_key, "g")["pending"] == 0
     client.close()

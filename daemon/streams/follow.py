@@ -21,9 +21,9 @@ from typing import Protocol
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from daemon.audit.stream import AuditStream
-from daemon.constants import AUDIT_RETRY_FIRST_S, AUDIT_RETRY_MAX_S
+from daemon.constants import RELAY_RETRY_FIRST_S, RELAY_RETRY_MAX_S
 from daemon.errors import StartupError
+from daemon.streams.stream import Stream
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ LOST = (RedisConnectionError, RedisTimeoutError)
 
 
 class Reader(Protocol):
-    async def read(self, stream: AuditStream, follow: bool) -> None:
+    async def read(self, stream: Stream, follow: bool) -> None:
         """Reads from its position on, which it keeps across calls; returns only when not following."""
 
 
@@ -42,21 +42,21 @@ def unreachable(exc: BaseException) -> StartupError:
     return StartupError(f"Redis is unreachable ({type(exc).__name__})")
 
 
-async def follow(connect: Callable[[], AbstractAsyncContextManager[AuditStream]], reader: Reader) -> None:
+async def follow(connect: Callable[[], AbstractAsyncContextManager[Stream]], reader: Reader) -> None:
     """Runs the reader until SIGINT or SIGTERM, reconnecting after each lost connection."""
     async with _stop_on_signals() as stop:
         await _until(stop, _reconnecting(connect, reader))
 
 
-async def _reconnecting(connect: Callable[[], AbstractAsyncContextManager[AuditStream]], reader: Reader) -> None:
-    delay, answered, away = AUDIT_RETRY_FIRST_S, False, False
+async def _reconnecting(connect: Callable[[], AbstractAsyncContextManager[Stream]], reader: Reader) -> None:
+    delay, answered, away = RELAY_RETRY_FIRST_S, False, False
     while True:
         try:
             async with connect() as stream:
                 await stream.redis.ping()
                 if away:
                     log.info("reconnected to Redis; carrying on")
-                answered, away, delay = True, False, AUDIT_RETRY_FIRST_S
+                answered, away, delay = True, False, RELAY_RETRY_FIRST_S
                 await reader.read(stream, follow=True)
         except (*LOST, StartupError) as exc:  # StartupError: no daemon runs the embedded Redis (yet)
             if not answered and isinstance(exc, StartupError):
@@ -67,7 +67,7 @@ async def _reconnecting(connect: Callable[[], AbstractAsyncContextManager[AuditS
                 log.warning("lost the connection to Redis (%s); reconnecting", type(exc).__name__)
             away = True
         await asyncio.sleep(_jittered(delay))
-        delay = min(delay * 2, AUDIT_RETRY_MAX_S)
+        delay = min(delay * 2, RELAY_RETRY_MAX_S)
 
 
 def _jittered(delay_s: float) -> float:
