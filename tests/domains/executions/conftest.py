@@ -10,7 +10,7 @@ import orjson
 import pytest
 from sqlalchemy import Table, select, update
 
-from daemon.domains.executions.tables import events_outbox, graph_executions, node_executions
+from daemon.domains.executions.tables import graph_executions, node_executions
 from daemon.domains.graphs.tables import AGENT_INPUT_BLOCK, AGENT_OUTPUT_BLOCK, graph_nodes, graphs
 from tests.support import Rpc
 
@@ -35,9 +35,13 @@ async def table_rows(rpc: Rpc, table: Table, *order: Any) -> list[dict[str, Any]
 
 
 async def events(rpc: Rpc) -> list[dict[str, Any]]:
-    """The events_outbox rows, in event_id order, without the event_id."""
-    rows = await table_rows(rpc, events_outbox, events_outbox.c.event_id)
-    return [{k: v for k, v in row.items() if k != "event_id"} for row in rows]
+    """The events the calls so far made, as the execution event stream carries them (relayed
+    now rather than when the relay next wakes), without event_id, graph_version an int."""
+    while await rpc.services.events_relay.relay_once():
+        pass
+    entries = await rpc.services.redis.xrange(rpc.services.settings.events_stream)
+    return [{**{k: v for k, v in fields.items() if k != "event_id"}, "graph_version": int(fields["graph_version"])}
+            for _, fields in entries]
 
 
 async def force(rpc: Rpc, table: Table, row_id: str, **values: Any) -> None:

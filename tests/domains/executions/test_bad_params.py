@@ -3,13 +3,12 @@
 import pytest
 
 from daemon.domains.executions.tables import (
-    events_outbox,
     execution_kv,
     graph_executions,
     node_execution_io,
     node_executions,
 )
-from tests.domains.executions.conftest import table_rows
+from tests.domains.executions.conftest import events, table_rows
 
 GOOD = {
     "create_graph_execution": {"graph_id": "g", "graph_version": 1, "starting_nodes_input": [["n-in", {}]],
@@ -77,11 +76,11 @@ def test_every_method_is_covered():
 @pytest.mark.parametrize("method, param, value", BAD, ids=[f"{m}-{p}-{i}" for i, (m, p, _) in enumerate(BAD)])
 async def test_a_bad_param_is_refused_by_name_and_nothing_is_written(world, method, param, value):
     before = [await table_rows(world.rpc, t) for t in (graph_executions, node_executions, node_execution_io,
-                                                       execution_kv, events_outbox)]
+                                                       execution_kv)] + [await events(world.rpc)]
     error = await world.rpc.error(method, {**GOOD[method], param: value})
     assert error["code"] == -32602 and error["data"]["param"] == param, error
     after = [await table_rows(world.rpc, t) for t in (graph_executions, node_executions, node_execution_io,
-                                                      execution_kv, events_outbox)]
+                                                      execution_kv)] + [await events(world.rpc)]
     assert after == before
 
 
