@@ -5,7 +5,7 @@ with the links into and out of it in one; sub-graphs one query per level of nest
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, Subquery, and_, or_, select, tuple_
 
@@ -13,15 +13,17 @@ from daemon.domains.graphs.tables import AGENT_EXECUTOR_BLOCK, graph_links, grap
 from daemon.domains.graphs.types import Graph, Link, Node
 from daemon.domains.graphs.views import graph_view, link_view, node_view, with_links
 
+T = TypeVar("T")
 MAX_VERSION = 2**31 - 1  # an INTEGER column: a larger number is no version, and PostgreSQL refuses to compare it
 
 _nodes = graph_nodes.alias("n")
 _links = graph_links.alias("l")
 _NODE_COLUMNS = (_nodes.c.id.label("node_id"), _nodes.c.block_id, _nodes.c.input_default,
                  _nodes.c.metadata.label("node_metadata"), _nodes.c.webhook_id,
-                 _nodes.c.graph_id.label("node_graph_id"), _nodes.c.graph_version.label("node_graph_version"))
+                 _nodes.c.graph_id.label("node_graph_id"), _nodes.c.graph_version.label("node_graph_version"),
+                 _nodes.c.position.label("node_position"))
 _LINK_COLUMNS = (_links.c.id.label("link_id"), _links.c.source_id, _links.c.sink_id, _links.c.source_name,
-                 _links.c.sink_name, _links.c.is_static)
+                 _links.c.sink_name, _links.c.is_static, _links.c.position.label("link_position"))
 
 
 def newest(*where: ColumnElement[bool]) -> Subquery:
@@ -36,15 +38,20 @@ async def graphs_with_nodes(conn: Any, chosen: Subquery) -> list[Graph]:
         .select_from(chosen.outerjoin(_nodes, and_(_nodes.c.graph_id == chosen.c.id,
                                                    _nodes.c.graph_version == chosen.c.version))
                      .outerjoin(_links, _links.c.source_id == _nodes.c.id)))
-    parts: dict[tuple[str, int], tuple[Any, dict[str, Node], dict[str, Link]]] = {}
+    parts: dict[tuple[str, int], tuple[Any, dict[str, tuple[int, Node]], dict[str, tuple[int, Link]]]] = {}
     for row in await conn.fetch_all(query):
         m = row._mapping
         _, nodes, links = parts.setdefault((m["id"], m["version"]), (m, {}, {}))
         if m["node_id"] is not None and m["node_id"] not in nodes:
-            nodes[m["node_id"]] = node_view(m)
+            nodes[m["node_id"]] = (m["node_position"], node_view(m))
         if m["link_id"] is not None:
-            links[m["link_id"]] = link_view(m)
-    return [graph_view(m, nodes.values(), links.values()) for m, nodes, links in parts.values()]
+            links[m["link_id"]] = (m["link_position"], link_view(m))
+    return [graph_view(m, _in_place(nodes), _in_place(links)) for m, nodes, links in parts.values()]
+
+
+def _in_place(items: dict[str, tuple[int, T]]) -> list[T]:
+    """The items in the order create_graph was given them."""
+    return [item for _, item in sorted(items.values(), key=lambda pair: pair[0])]
 
 
 async def node_with_links(conn: Any, node_id: str) -> Node | None:
@@ -61,7 +68,8 @@ async def connected_outputs(conn: Any, node_id: str) -> list[tuple[Link, Node]]:
     groups: dict[str, list[Any]] = {}
     for row in await conn.fetch_all(query):
         groups.setdefault(row._mapping["via_id"], []).append(row._mapping)
-    return [(_via_link(groups[via_id][0]), _linked_node(groups[via_id])) for via_id in sorted(groups)]
+    ordered = sorted(groups.values(), key=lambda rows: rows[0]["via_position"])
+    return [(_via_link(rows[0]), _linked_node(rows)) for rows in ordered]
 
 
 async def sub_graphs(conn: Any, root: Graph) -> list[Graph]:
@@ -119,5 +127,5 @@ def _via_link(row: Any) -> Link:
 def _linked_node(rows: Sequence[Any]) -> Node:
     """One node from its rows of `_with_own_links`."""
     node = node_view(rows[0])
-    links = sorted((link_view(r) for r in rows if r["link_id"] is not None), key=lambda k: k["id"])
-    return with_links([node], links)[0]
+    links = {r["link_id"]: (r["link_position"], link_view(r)) for r in rows if r["link_id"] is not None}
+    return with_links([node], _in_place(links))[0]

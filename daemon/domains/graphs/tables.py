@@ -44,6 +44,8 @@ graph_nodes = Table(
     Column("input_default", Text, nullable=False),  # JSON object
     Column("metadata", Text, nullable=False),  # JSON object
     Column("webhook_id", Name, nullable=True),
+    # its place in the version's node list, as create_graph was given it (ids say nothing of order)
+    Column("position", Integer, nullable=False, server_default="0"),
     ForeignKeyConstraint(["graph_id", "graph_version"], ["graphs.id", "graphs.version"],
                          name="fk_graph_nodes_graph"),
     Index("ix_graph_nodes_graph", "graph_id", "graph_version"),
@@ -58,6 +60,7 @@ graph_links = Table(
     Column("source_name", Text, nullable=False),
     Column("sink_name", Text, nullable=False),
     Column("is_static", Boolean, nullable=False),
+    Column("position", Integer, nullable=False, server_default="0"),  # its place in the graph's link list
     Index("ix_graph_links_source_id", "source_id"),
     Index("ix_graph_links_sink_id", "sink_id"),
 )

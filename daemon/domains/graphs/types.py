@@ -48,7 +48,7 @@ class Graph(TypedDict):
     description: Annotated[str, Doc("empty when not set, as the seed gives it")]
     instructions: str | None
     recommended_schedule_cron: str | None
-    nodes: Annotated[list[Node], Doc("in id order: the order they were given in when their ids were generated")]
+    nodes: Annotated[list[Node], Doc("in the order create_graph was given them")]
     links: Annotated[list[Link], Doc("every link of the graph's nodes, in the order they were given")]
     forked_from_id: str | None
     forked_from_version: int | None

@@ -1,7 +1,7 @@
 """Rows as the seed's DTOs: Link, Node, Graph and GraphMeta (SEED_MODEL.md §2).
 
-A graph's nodes are in id order and its links too (`ids.py` says why that is the order they
-were given in, when the ids were generated); each node lists the links into it and out of it."""
+A graph's nodes and links are in the order create_graph was given them (their `position`
+columns); each node lists the links into it and out of it, in that order too."""
 
 from __future__ import annotations
 
@@ -27,9 +27,9 @@ def node_view(row: Mapping[str, Any]) -> Node:
 
 
 def with_links(nodes: Iterable[Node], links: list[Link]) -> list[Node]:
-    """The nodes in id order, each holding the links into it and out of it (`links` are in id
-    order already). A link from a node to itself is in both of its lists."""
-    by_id = {node["id"]: node for node in sorted(nodes, key=lambda n: n["id"])}
+    """The nodes in the order given, each holding the links into it and out of it, in the order
+    `links` has them. A link from a node to itself is in both of its lists."""
+    by_id = {node["id"]: node for node in nodes}
     for link in links:
         if link["source_id"] in by_id:
             by_id[link["source_id"]]["output_links"].append(link)
@@ -40,7 +40,7 @@ def with_links(nodes: Iterable[Node], links: list[Link]) -> list[Node]:
 
 def graph_view(row: Mapping[str, Any], nodes: Iterable[Node], links: Iterable[Link]) -> Graph:
     """`row` is the graph's own columns; `links` every link of its nodes."""
-    ordered = sorted(links, key=lambda k: k["id"])
+    ordered = list(links)
     placed = with_links(nodes, ordered)
     return {"id": row["id"], "version": row["version"], "is_active": bool(row["is_active"]),
             "name": row["name"] or "", "description": row["description"] or "",

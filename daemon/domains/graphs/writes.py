@@ -18,7 +18,6 @@ from typing import Any
 import orjson
 from sqlalchemy import select
 
-from daemon.domains.graphs.ids import sortable_ids
 from daemon.domains.graphs.tables import graph_links, graph_nodes, graphs
 from daemon.domains.graphs.types import Graph, Link, NewGraph, Node
 from daemon.domains.graphs.views import graph_view
@@ -44,7 +43,7 @@ class Draft:
 
 def draft(graph: NewGraph) -> Draft:
     """-32602 for a node id given twice or a link to a node outside the graph."""
-    fresh = sortable_ids(len(graph["nodes"]))
+    fresh = [str(uuid.uuid4()) for _ in graph["nodes"]]
     ids = [node.get("id", new) for node, new in zip(graph["nodes"], fresh, strict=True)]
     given = [node["id"] for node in graph["nodes"] if "id" in node]
     if len(set(given)) != len(given):
@@ -93,11 +92,10 @@ async def insert_version(conn: Any, user_id: str, graph_id: str, version: int, p
         await conn.execute(graphs.insert().values(**row))
     renamed = {old: (new if old in taken else old) for old, new in zip(plan.ids, plan.fresh, strict=True)}
     nodes = [_node(node, renamed[old], graph_id, version) for node, old in zip(plan.graph["nodes"], plan.ids, strict=True)]
-    links = [_link(link, renamed, new_id) for link, new_id in zip(plan.graph["links"], sortable_ids(len(plan.graph["links"])),
-                                                                   strict=True)]
+    links = [_link(link, renamed, str(uuid.uuid4())) for link in plan.graph["links"]]
     with conflict_on_duplicate({"field": "graph.nodes.id", "reason": "a node id was taken at the same moment"}):
-        await _insert_all(conn, graph_nodes, [_node_row(n) for n in nodes])
-    await _insert_all(conn, graph_links, [_link_row(k) for k in links])
+        await _insert_all(conn, graph_nodes, [_node_row(n, position) for position, n in enumerate(nodes)])
+    await _insert_all(conn, graph_links, [_link_row(k, position) for position, k in enumerate(links)])
     return graph_view(row, nodes, links)
 
 
@@ -124,14 +122,14 @@ def _link(link: Any, renamed: dict[str, str], link_id: str) -> Link:
             "source_name": link["source_name"], "sink_name": link["sink_name"], "is_static": link.get("is_static", False)}
 
 
-def _node_row(node: Node) -> dict[str, Any]:
+def _node_row(node: Node, position: int) -> dict[str, Any]:
     return {"id": node["id"], "graph_id": node["graph_id"], "graph_version": node["graph_version"],
             "block_id": node["block_id"], "input_default": orjson.dumps(node["input_default"]).decode(),
-            "metadata": orjson.dumps(node["metadata"]).decode(), "webhook_id": None}
+            "metadata": orjson.dumps(node["metadata"]).decode(), "webhook_id": None, "position": position}
 
 
-def _link_row(link: Link) -> dict[str, Any]:
-    return dict(link)  # the table's columns are the Link's fields
+def _link_row(link: Link, position: int) -> dict[str, Any]:
+    return {**link, "position": position}  # the table's columns are the Link's fields and its place
 
 
 async def _insert_all(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:

@@ -36,9 +36,17 @@ async def test_ids_are_generated_and_nodes_keep_the_order_given(users):
         "nodes": [node(), node(), node()], "links": []}})
     assert UUID.fullmatch(graph["id"]) and graph["version"] == 1 and graph["name"] == graph["description"] == ""
     ids = [n["id"] for n in graph["nodes"]]
-    assert all(UUID.fullmatch(i) for i in ids) and ids == sorted(ids) and len(set(ids)) == 3
+    assert all(UUID.fullmatch(i) for i in ids) and len(set(ids)) == 3
     again = await users.result("get_graph", {"graph_id": graph["id"], "user_id": "ann"})
     assert [n["id"] for n in again["nodes"]] == ids
+
+
+async def test_given_node_ids_come_back_in_the_order_given_not_sorted(users):
+    given = ["zeta", "alpha", "mu"]
+    graph = await users.result("create_graph", {"user_id": "ann", "graph": {
+        "nodes": [node(i) for i in given], "links": []}})
+    again = await users.result("get_graph", {"graph_id": graph["id"], "user_id": "ann"})
+    assert [n["id"] for n in graph["nodes"]] == [n["id"] for n in again["nodes"]] == given
 
 
 async def test_links_keep_the_order_given(users):

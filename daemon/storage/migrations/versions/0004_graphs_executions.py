@@ -117,6 +117,7 @@ def upgrade() -> None:
     sa.Column('input_default', sa.Text(), nullable=False),
     sa.Column('metadata', sa.Text(), nullable=False),
     sa.Column('webhook_id', sa.String(length=255), nullable=True),
+    sa.Column('position', sa.Integer(), server_default='0', nullable=False),
     sa.ForeignKeyConstraint(['graph_id', 'graph_version'], ['graphs.id', 'graphs.version'], name='fk_graph_nodes_graph'),
     sa.PrimaryKeyConstraint('id')
     )
@@ -131,6 +132,7 @@ def upgrade() -> None:
     sa.Column('source_name', sa.Text(), nullable=False),
     sa.Column('sink_name', sa.Text(), nullable=False),
     sa.Column('is_static', sa.Boolean(), nullable=False),
+    sa.Column('position', sa.Integer(), server_default='0', nullable=False),
     sa.ForeignKeyConstraint(['sink_id'], ['graph_nodes.id'], ),
     sa.ForeignKeyConstraint(['source_id'], ['graph_nodes.id'], ),
     sa.PrimaryKeyConstraint('id')
