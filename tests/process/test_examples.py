@@ -140,3 +140,36 @@ def test_the_readme_snippet_says_what_came_back_when_it_is_not_json_rpc(ada, tmp
     completed = run_snippet(tmp_path, ada.url + "/no-such-prefix")  # a wrong base URL: a plain-text 404
     assert completed.returncode != 0
     assert "HTTP 404 Not Found: not a JSON-RPC answer" in completed.stderr and "SyntaxError" not in completed.stderr
+
+
+EXECUTED_EVENTS = ["graph INCOMPLETE", "node QUEUED", "graph QUEUED", "graph RUNNING", "node RUNNING", "node COMPLETED",
+                   "node INCOMPLETE", "node QUEUED", "node RUNNING", "node COMPLETED", "graph COMPLETED"]
+
+
+def check_executor_run(completed: subprocess.CompletedProcess) -> None:
+    steps = {line["step"]: line["result"] for line in lines(completed)}
+    assert steps["get_graph_execution"] == {
+        "status": "COMPLETED", "inputs": {"question": "what is dbmanager?"},
+        "outputs": {"answer": ["what is dbmanager?"]}, "node_statuses": ["COMPLETED", "COMPLETED"]}
+    assert steps["get_credits"] == 6  # 10, less 2 per node
+    assert steps["events"] == EXECUTED_EVENTS  # every status change, once, in the order made
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_the_executor_example_runs_a_two_node_graph_and_reads_its_events(spawn_daemon, settings, pg_url, events_key,
+                                                                           database):
+    if database == "postgresql":
+        settings = {**settings, "database_url": pg_url}
+    daemon = spawn_daemon(**settings, events_stream=events_key)
+    env = {k: v for k, v in os.environ.items() if k != "DBM_TOKEN"}
+    env.update(PYTHONPATH=str(REPO), DBM_EVENTS_STREAM=events_key)
+    check_executor_run(subprocess.run([sys.executable, str(EXAMPLES / "executor.py"), daemon.url, settings["redis_url"]],
+                                      capture_output=True, text=True, env=env, timeout=60))
+
+
+def test_the_executor_example_reads_the_events_of_the_quick_start_daemon(spawn_daemon, tmp_path):
+    daemon = spawn_daemon()  # the quick start: SQLite and the embedded Redis, in tmp_path
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DBM_")}
+    env.update(PYTHONPATH=str(REPO), PATH=f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}")
+    check_executor_run(subprocess.run([sys.executable, str(EXAMPLES / "executor.py"), daemon.url], cwd=tmp_path,
+                                      capture_output=True, text=True, env=env, timeout=60))
