@@ -11,6 +11,18 @@
     client.batch([("get_credits", [user["id"]]), ("get_user_by_id", ["nobody"])])
     # → [95, NotFound(1002, 'Not found', {'kind': 'user', 'id': 'nobody'})]
 
+An executor's calls (examples/executor.py runs them all), with what each returns:
+
+    graph = client.create_graph(user_id=uid, graph={"nodes": [{"id": "n1", "block_id": "…"}], "links": []})
+    run = client.create_graph_execution(graph_id=graph["id"], graph_version=graph["version"], user_id=uid,
+                                        inputs={}, starting_nodes_input=[["n1", {"text": "hi"}]])
+    # → GraphExecutionWithNodes: {"id", "status": "INCOMPLETE", …, "node_executions": [NodeExecutionResult]}
+    node = run["node_executions"][0]                 # {"node_exec_id", "node_id", "status": "QUEUED", …}
+    client.update_node_execution_status(node_exec_id=node["node_exec_id"], status="RUNNING")  # → NodeExecutionResult
+    client.upsert_execution_output(node_exec_id=node["node_exec_id"], output_name="out", output_data=[1, 2])  # → None
+    client.update_node_execution_status(node_exec_id=node["node_exec_id"], status="COMPLETED")
+    client.get_graph_execution(user_id=uid, execution_id=run["id"])  # → GraphExecution: …, "outputs": {name: [values]}
+
 `Client` is synchronous and needs only the standard library. It keeps one keep-alive connection
 per thread (threading.local), so one Client may be shared by every thread of a program.
 `AsyncClient` has the same calls as coroutines, on aiohttp (imported only when it is used).
