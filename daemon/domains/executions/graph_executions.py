@@ -16,6 +16,7 @@ from daemon.clock import as_utc, now_rfc3339
 from daemon.context import Context
 from daemon.domains.executions.events import Event, graph_event, node_event, record
 from daemon.domains.executions.results import (
+    MAX_NODE_RESULTS,
     RESULT_ORDER,
     graph_execution,
     in_run_order,
@@ -51,7 +52,6 @@ from daemon.rpc.registry import rpc_method
 from daemon.rpc.schema import Doc
 
 ge, ne = graph_executions, node_executions
-MAX_NODE_RESULTS = 1000  # the seed caps node execution lists at this many
 
 
 @rpc_method(errors=(NotFound,), retry="unsafe")

@@ -14,7 +14,14 @@ from sqlalchemy import ColumnElement, Label, select
 from daemon.clock import as_utc, now_rfc3339
 from daemon.context import Context
 from daemon.domains.executions.events import node_event, record
-from daemon.domains.executions.results import RESULT_ORDER, load_pins, load_results, node_result, results_query
+from daemon.domains.executions.results import (
+    MAX_NODE_RESULTS,
+    RESULT_ORDER,
+    load_pins,
+    load_results,
+    node_result,
+    results_query,
+)
 from daemon.domains.executions.sql import dump
 from daemon.domains.executions.tables import graph_executions, node_executions
 from daemon.domains.executions.transitions import allowed_from, node_times
@@ -37,7 +44,6 @@ from daemon.rpc.registry import rpc_method
 from daemon.rpc.schema import Doc, Len
 
 ne, ge = node_executions, graph_executions
-MAX_NODE_RESULTS = 1000  # the seed caps node execution lists at this many
 _UPDATE_CHUNK = 1000  # ids per UPDATE of a batch: one IN list far below the bind-parameter limits
 # what get_latest_node_execution may return: a node execution that ran or is about to
 _LATEST_STATUSES = ("QUEUED", "RUNNING", "COMPLETED", "TERMINATED", "FAILED")

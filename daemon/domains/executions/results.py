@@ -25,6 +25,7 @@ _IO_CHUNK = 1000
 # EXECUTION_RESULT_ORDER: newest queued first, and rows never queued (INCOMPLETE) before all
 # of them, as PostgreSQL sorts NULLs on DESC; said explicitly so that SQLite sorts the same.
 # The id makes ties (same microsecond) come back in one order every time.
+MAX_NODE_RESULTS = 1000  # the seed caps node execution lists at this many
 RESULT_ORDER = (ne.c.queued_time.desc().nulls_first(), ne.c.added_time.desc(), ne.c.id.desc())
 
 # Columns a NodeExecutionResult needs, besides the node execution's own
