@@ -81,12 +81,70 @@ async function system(db: Dbmanager, base: string): Promise<void> {
   assert.equal(document.servers[0].url, `${base}/rpc`);
 }
 
+const INPUT_BLOCK = "c0a8e994-ebf1-4a9c-a4d8-89d09c86741b";
+const OUTPUT_BLOCK = "363ae599-353e-4804-937e-b2ee3cef3da4";
+
+// A two-node graph (input → output), as an executor sees it.
+async function graphs(db: Dbmanager): Promise<string> {
+  const graph = await call("create_graph", db.create_graph("ada", {
+    name: "echo",
+    nodes: [{ id: "ts-in", block_id: INPUT_BLOCK, input_default: { name: "q" } },
+            { id: "ts-out", block_id: OUTPUT_BLOCK, input_default: { name: "a" } }],
+    links: [{ source_id: "ts-in", sink_id: "ts-out", source_name: "result", sink_name: "value" }],
+  }));
+  assert.deepEqual([graph.version, graph.nodes.map((n) => n.id), graph.links.length], [1, ["ts-in", "ts-out"], 1]);
+  const read = await call("get_graph", db.get_graph(graph.id, undefined, "ada"));
+  assert.deepEqual(read?.nodes.map((n) => n.id), ["ts-in", "ts-out"]);
+  assert.equal((await call("get_graph_metadata", db.get_graph_metadata(graph.id)))?.name, "echo");
+  const settings = await call("get_graph_settings", db.get_graph_settings("ada", graph.id));
+  assert.deepEqual(settings, { human_in_the_loop_safe_mode: true, sensitive_action_safe_mode: false });
+  const changed = await call("update_graph_settings", db.update_graph_settings("ada", graph.id, { sensitive_action_safe_mode: true }));
+  assert.equal(changed.sensitive_action_safe_mode, true);
+  assert.equal((await call("get_node", db.get_node("ts-out"))).input_links[0].source_id, "ts-in");
+  const [[link, sink]] = await call("get_connected_output_nodes", db.get_connected_output_nodes("ts-in"));
+  assert.deepEqual([link.sink_name, sink.id], ["value", "ts-out"]);
+  return graph.id;
+}
+
+async function executions(db: Dbmanager, graphId: string): Promise<void> {
+  const run = await call("create_graph_execution", db.create_graph_execution(
+    graphId, 1, [["ts-in", { name: "q", value: "hi" }]], { q: "hi" }, "ada"));
+  assert.equal(run.status, "INCOMPLETE");
+  const [first] = run.node_executions;
+  assert.equal((await call("update_graph_execution_start_time", db.update_graph_execution_start_time(run.id))).status, "RUNNING");
+  assert.equal((await call("update_node_execution_status", db.update_node_execution_status(first.node_exec_id, "RUNNING"))).status, "RUNNING");
+  assert.equal(await call("upsert_execution_output", db.upsert_execution_output(first.node_exec_id, "result", "hi")), null);
+  assert.deepEqual(await call("get_execution_outputs_by_node_exec_id", db.get_execution_outputs_by_node_exec_id(first.node_exec_id)), { result: "hi" });
+  await call("update_node_execution_status", db.update_node_execution_status(first.node_exec_id, "COMPLETED"));
+  await call("upsert_execution_input", db.upsert_execution_input("ts-out", run.id, "name", "a"));
+  const upserted = await call("upsert_execution_input", db.upsert_execution_input("ts-out", run.id, "value", "hi"));
+  assert.deepEqual(upserted.inputs, { name: "a", value: "hi" });
+  const second = upserted.node_execution.node_exec_id;
+  assert.equal(await call("update_node_execution_status_batch", db.update_node_execution_status_batch([second], "QUEUED")), 1);
+  assert.equal(await call("update_node_execution_status_batch", db.update_node_execution_status_batch([second], "QUEUED")), 0); // no-op
+  assert.equal(await call("update_node_execution_status_batch", db.update_node_execution_status_batch([second], "RUNNING")), 1);
+  await call("update_node_execution_status", db.update_node_execution_status(second, "COMPLETED"));
+  assert.equal((await call("get_latest_node_execution", db.get_latest_node_execution("ts-out", run.id)))?.node_exec_id, second);
+  assert.equal((await call("get_node_execution", db.get_node_execution(second)))?.status, "COMPLETED");
+  assert.equal((await call("get_node_executions", db.get_node_executions(run.id))).length, 2);
+  const done = await call("update_graph_execution_stats", db.update_graph_execution_stats(run.id, "COMPLETED", { cost: 0 }));
+  assert.deepEqual([done.status, done.outputs], ["COMPLETED", { a: ["hi"] }]);
+  assert.equal((await call("get_graph_execution", db.get_graph_execution("ada", run.id)))?.status, "COMPLETED");
+  assert.equal((await call("get_graph_execution_meta", db.get_graph_execution_meta("ada", run.id)))?.id, run.id);
+  assert.deepEqual((await call("get_graph_executions", db.get_graph_executions(undefined, graphId))).map((e) => e.id), [run.id]);
+  assert.equal(await call("get_graph_executions_count", db.get_graph_executions_count("ada")), 1);
+  assert.deepEqual(await call("get_child_graph_executions", db.get_child_graph_executions(run.id)), []);
+  assert.deepEqual(await call("set_execution_kv_data", db.set_execution_kv_data("ada", second, "seen", 0)), 0);
+  assert.equal(await call("get_execution_kv_data", db.get_execution_kv_data("ada", "seen")), 0); // falsy reads back
+}
+
 async function main(base: string): Promise<void> {
   const db = client(base);
   await system(db, base);
   await users(db);
   await ledger(db);
   await holds(db);
+  await executions(db, await graphs(db));
   console.log(JSON.stringify([...called].sort()));
 }
 
