@@ -28,16 +28,16 @@ RELEASED = {
 }
 
 
-async def load_legacy(db_url: str) -> None:
-    """A database exactly as release 0.1.0 left it (tests/storage/legacy/: its dump, with data)."""
+async def load_legacy(db_url: str, release: str = "0_1_0") -> None:
+    """A database exactly as a release left it (tests/storage/legacy/: its dump, with data)."""
     if db_url.startswith("sqlite"):
         path = db_url.removeprefix("sqlite:///")
         with sqlite3.connect(path) as conn:
-            conn.executescript((LEGACY / "v0_1_0.sqlite.sql").read_text())
+            conn.executescript((LEGACY / f"v{release}.sqlite.sql").read_text())
         return
     conn = await asyncpg.connect(db_url)
     try:
-        await conn.execute((LEGACY / "v0_1_0.postgresql.sql").read_text())
+        await conn.execute((LEGACY / f"v{release}.postgresql.sql").read_text())
     finally:
         await conn.close()
 
@@ -111,6 +111,35 @@ async def test_a_release_0_1_0_database_upgrades_in_place_and_loses_nothing(db_u
             await asyncio.sleep(0.05)
         entries = await rpc.services.redis.xrange(stream_key)
     assert sorted(int(fields["tx_id"]) for _, fields in entries) == [5, 6, 7]
+
+
+async def test_a_release_0_2_0_database_upgrades_in_place_and_loses_nothing(db_url, tmp_path, redis_url, stream_key):
+    await load_legacy(db_url, "0_2_0")
+    assert await current_revision(db_url) == "0003"
+    applied = await upgrade(db_url)
+    assert [a.split()[0] for a in applied] == ALL_REVISIONS[3:]
+    assert await drift(db_url) == []
+    settings = make_settings(database_url=db_url, redis_url=redis_url, audit_stream=stream_key, state_dir=tmp_path)
+    async with running(settings) as rpc:
+        async with rpc.services.db.session() as conn:
+            holds = {row[0]: row[1] for row in await conn.fetch_all(text("SELECT transaction_key, id FROM holds"))}
+        balance = await rpc.result("get_balance", ["carol"])
+        assert balance["balance"] == 430 and balance["held"] in (0, 100)  # the HELD one lapses a day after the dump
+        captured = await rpc.result("get_hold", ["carol", holds["hold-cap"]])
+        assert (captured["status"], captured["captured"]) == ("CAPTURED", 30)
+        assert (await rpc.result("get_hold", ["carol", holds["hold-rel"]]))["status"] == "RELEASED"
+        history = await rpc.result("get_transaction_history", ["carol"])
+        assert [(t["transaction_key"], t["amount"]) for t in history["transactions"]] == [
+            ("cap-1", -30), ("spend-1", -40), ("top-1", 500)]
+        # a key 0.2.0 used still replays; the users it made have the fields revision 0005 added, at their defaults
+        assert await rpc.result("spend_credits", ["carol", 40, {"graph_id": "g2"}, "spend-1"]) == 460
+        user = await rpc.result("get_user_by_id", ["carol"])
+        assert (user["email"], user["name"], user["metadata"]) == ("carol@example.com", "Carol", {"plan": "team"})
+        async with rpc.services.db.session() as conn:
+            defaults = (await conn.fetch_one(text(
+                "SELECT email_verified, timezone, max_emails_per_day, notify_on_agent_run, integrations "
+                "FROM users WHERE id = 'dave'")))
+        assert tuple(defaults._mapping.values()) == (True, "not-set", 3, True, "")
 
 
 async def test_the_legacy_fixture_is_what_release_0_1_0_made(db_url):
