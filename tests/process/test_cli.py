@@ -169,12 +169,12 @@ def test_audit_tail_finds_the_embedded_redis_of_a_state_directory_too_deep_for_a
 def test_a_state_directory_that_cannot_be_one_is_a_configuration_error_at_once(tmp_path):
     (tmp_path / "a-file").write_text("")
     for command in ("serve", "migrate"):
-        started = time.monotonic()
         result = dbmanager(command, cwd=tmp_path, state_dir=tmp_path / "a-file" / "state")
         lines = result.stderr.strip().splitlines()
         assert result.returncode == 2 and len(lines) == 1, result.stderr
         assert "DBM_STATE_DIR" in lines[0] and str(tmp_path / "a-file" / "state") in lines[0]
-        assert time.monotonic() - started < 10  # not retried as if a store were slow to answer
+        # one line and no "retrying": not retried as if a store were slow to answer (a timer would
+        # prove less, and fails on a loaded machine)
 
 
 @pytest.mark.parametrize("command", ["serve", "migrate"])
@@ -182,11 +182,10 @@ def test_a_role_or_database_postgresql_refuses_fails_at_once_with_its_message(pg
     base = pg_url.rsplit("/", 1)[0]
     for url, says in ((base.replace("postgres@", "nouser@") + "/postgres", 'role "nouser" does not exist'),
                       (base + "/no_such_database_here", 'database "no_such_database_here" does not exist')):
-        started = time.monotonic()
         result = dbmanager(command, cwd=tmp_path, database_url=url, redis_url=REDIS_URL)
         lines = result.stderr.strip().splitlines()
         assert result.returncode == 2 and says in lines[-1] and "Traceback" not in result.stderr, result.stderr
-        assert time.monotonic() - started < 10
+        assert "retrying" not in result.stderr  # refused for good: failed at once, not retried
 
 
 def serve_log_on_a_terminal(tmp_path: Path, **settings: str) -> list[str]:
