@@ -93,7 +93,7 @@ def least(schema: dict[str, Any]) -> Any:
     if "type" not in schema:  # any JSON value (KV data, a pin's value)
         return None
     return {"integer": schema.get("minimum", 0), "string": "x" * max(schema.get("minLength", 1), 1),
-            "array": [], "object": {}}[schema["type"]]
+            "boolean": False, "array": [], "object": {}}[schema["type"]]
 
 
 def params_with(method: str, param: str, value: Any) -> dict[str, Any]:

@@ -138,13 +138,35 @@ async function executions(db: Dbmanager, graphId: string): Promise<void> {
   assert.equal(await call("get_execution_kv_data", db.get_execution_kv_data("ada", "seen")), 0); // falsy reads back
 }
 
+// A node waits for a person: the executor opens a review; the person approves it, edited, for this
+// and the node's later actions in the run; the executor finds the approval and marks it acted on.
+async function reviews(db: Dbmanager, graphId: string): Promise<void> {
+  const run = await call("create_graph_execution", db.create_graph_execution(
+    graphId, 1, [["ts-in", { name: "q", value: "hi" }]], { q: "hi" }, "ada"));
+  const exec = run.node_executions[0].node_exec_id;
+  const open = () => db.get_or_create_human_review("ada", exec, run.id, graphId, 1, { to: "x" }, "check the address", true);
+  assert.equal(await call("get_or_create_human_review", open()), null); // waiting
+  assert.equal(await call("has_pending_reviews_for_graph_exec", db.has_pending_reviews_for_graph_exec(run.id)), true);
+  const decided = await call("review_human_review", db.review_human_review("ada", exec, "APPROVED", { to: "y" }, "fixed", true));
+  assert.deepEqual(decided, { data: { to: "y" }, status: "APPROVED", message: "fixed", processed: false, node_exec_id: exec });
+  assert.equal((await failure("review_human_review", db.review_human_review("ada", exec, "REJECTED"))).code, 1003);
+  assert.deepEqual(await call("get_or_create_human_review", open()), decided);
+  const later = await call("check_approval", db.check_approval("ts-later", run.id, "ts-in", "ada", { to: "z" }));
+  assert.deepEqual([later?.data, later?.node_exec_id], [{ to: "z" }, `auto_approve_${run.id}_ts-in`]);
+  assert.equal(await call("update_review_processed_status", db.update_review_processed_status(exec, true)), null);
+  assert.equal(await call("get_or_create_human_review", open()), null); // acted on
+  assert.equal(await call("cancel_pending_reviews_for_execution", db.cancel_pending_reviews_for_execution(run.id, "ada")), 0);
+}
+
 async function main(base: string): Promise<void> {
   const db = client(base);
   await system(db, base);
   await users(db);
   await ledger(db);
   await holds(db);
-  await executions(db, await graphs(db));
+  const graphId = await graphs(db);
+  await executions(db, graphId);
+  await reviews(db, graphId);
   console.log(JSON.stringify([...called].sort()));
 }
 
