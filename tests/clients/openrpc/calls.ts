@@ -158,6 +158,24 @@ async function reviews(db: Dbmanager, graphId: string): Promise<void> {
   assert.equal(await call("cancel_pending_reviews_for_execution", db.cancel_pending_reviews_for_execution(run.id, "ada")), 0);
 }
 
+async function notifications(db: Dbmanager): Promise<void> {
+  const event = (n: number) => ({ type: "AGENT_RUN" as const, user_id: "ada", data: { agent_name: "ts", n } });
+  const first = await call("create_or_add_to_user_notification_batch", db.create_or_add_to_user_notification_batch("ada", "AGENT_RUN", event(1)));
+  const batch = await call("create_or_add_to_user_notification_batch", db.create_or_add_to_user_notification_batch("ada", "AGENT_RUN", event(2)));
+  assert.deepEqual(batch.notifications.map((e) => e.data), [{ agent_name: "ts", n: 1 }, { agent_name: "ts", n: 2 }]);
+  assert.deepEqual(await call("get_user_notification_batch", db.get_user_notification_batch("ada", "AGENT_RUN")), batch);
+  assert.deepEqual(await call("get_all_batches_by_type", db.get_all_batches_by_type("AGENT_RUN")), [batch]);
+  assert.deepEqual(await call("get_user_notification_oldest_message_in_batch", db.get_user_notification_oldest_message_in_batch("ada", "AGENT_RUN")), first.notifications[0]);
+  assert.equal(await call("remove_notifications_from_batch", db.remove_notifications_from_batch("ada", "AGENT_RUN", [first.notifications[0].id])), null);
+  assert.equal((await call("get_user_notification_batch", db.get_user_notification_batch("ada", "AGENT_RUN")))?.notifications.length, 1);
+  assert.equal(await call("empty_user_notification_batch", db.empty_user_notification_batch("ada", "AGENT_RUN")), null);
+  await call("create_or_add_to_user_notification_batch", db.create_or_add_to_user_notification_batch("ada", "AGENT_RUN", event(3)));
+  assert.equal(await call("clear_all_user_notification_batches", db.clear_all_user_notification_batches("ada")), null);
+  assert.equal(await call("get_user_notification_batch", db.get_user_notification_batch("ada", "AGENT_RUN")), null);
+  assert.deepEqual(await failure("create_or_add_to_user_notification_batch", db.create_or_add_to_user_notification_batch("nobody", "AGENT_RUN", { ...event(4), user_id: "nobody" })),
+    { code: 1002, data: { kind: "user", id: "nobody" } });
+}
+
 async function main(base: string): Promise<void> {
   const db = client(base);
   await system(db, base);
@@ -167,6 +185,7 @@ async function main(base: string): Promise<void> {
   const graphId = await graphs(db);
   await executions(db, graphId);
   await reviews(db, graphId);
+  await notifications(db);
   console.log(JSON.stringify([...called].sort()));
 }
 
