@@ -79,6 +79,7 @@ SAFE = frozenset({
     "check_approval",
     "clear_all_user_notification_batches",
     "empty_user_notification_batch",
+    "get_active_user_ids_in_timerange",
     "get_all_batches_by_type",
     "get_balance",
     "get_child_graph_executions",
@@ -101,8 +102,11 @@ SAFE = frozenset({
     "get_or_create_human_review",
     "get_transaction_history",
     "get_user_by_id",
+    "get_user_email_by_id",
+    "get_user_email_verification",
     "get_user_notification_batch",
     "get_user_notification_oldest_message_in_batch",
+    "get_user_notification_preference",
     "has_pending_reviews_for_graph_exec",
     "ping",
     "release_hold",
@@ -115,6 +119,8 @@ SAFE = frozenset({
     "update_node_execution_status",
     "update_node_execution_status_batch",
     "update_review_processed_status",
+    "update_user",
+    "update_user_notification_preference",
 })
 # Retried with the transaction_key the client adds when there is none (x-retry: keyed);
 # their params in positional order.

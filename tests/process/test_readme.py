@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-_VARIES = re.compile(r'"created_at":"[^"]+"')
+_VARIES = re.compile(r'"(created|updated)_at":"[^"]+"')
 
 
 def calling_it_examples() -> list[tuple[str, str]]:

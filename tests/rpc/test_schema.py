@@ -8,6 +8,7 @@ import jsonschema
 import pytest
 
 from daemon.domains import DOMAINS
+from daemon.domains.users.tables import NOTIFY_FLAGS
 from daemon.errors import InvalidParams
 from daemon.rpc.params import compile_check
 from daemon.rpc.registry import Registry
@@ -75,7 +76,9 @@ def test_unsupported_annotations_are_refused_at_registration():
 def test_the_test_client_refuses_a_result_the_schema_does_not_promise():
     registry = Registry(DOMAINS)
     request = {"jsonrpc": "2.0", "method": "get_user_by_id", "id": 1}
-    user = {"id": "u", "email": "e@x", "name": None, "metadata": {}, "created_at": "2026-01-01T00:00:00Z"}
+    user = {"id": "u", "email": "e@x", "email_verified": True, "name": None, "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:00:00Z", "metadata": {}, "stripe_customer_id": None, "top_up_config": None,
+            "max_emails_per_day": 3, "timezone": "not-set", **dict.fromkeys(NOTIFY_FLAGS, True)}
     check_results(registry, request, {"jsonrpc": "2.0", "result": user, "id": 1})
     with pytest.raises(jsonschema.ValidationError):  # a field rpc.discover does not declare
         check_results(registry, request, {"jsonrpc": "2.0", "result": {**user, "secret": 1}, "id": 1})

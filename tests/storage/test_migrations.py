@@ -12,6 +12,7 @@ import asyncpg
 from sqlalchemy import text
 
 from daemon.domains import declared_tables, schema
+from daemon.domains.users.tables import NOTIFY_FLAGS
 from daemon.storage import migrate
 from daemon.storage.migrate import current_revision, drift, head_revision, upgrade
 from tests.support import make_settings, running
@@ -101,6 +102,10 @@ async def test_a_release_0_1_0_database_upgrades_in_place_and_loses_nothing(db_u
         assert history["transactions"][2]["metadata"] == {"graph_id": "g1", "node_id": "n1"}
         user = await rpc.result("get_user_by_id", ["alice"])
         assert (user["email"], user["name"], user["metadata"]) == ("alice@example.com", "Alice", {"plan": "pro"})
+        # revision 0005 gave the users 0.1.0 made the seed's defaults; one never updated reads as made
+        assert {k: v for k, v in user.items() if k not in ("id", "email", "name", "metadata", "created_at")} == {
+            "email_verified": True, "updated_at": user["created_at"], "stripe_customer_id": None,
+            "top_up_config": None, "max_emails_per_day": 3, "timezone": "not-set", **dict.fromkeys(NOTIFY_FLAGS, True)}
         # a retry of a spend made by 0.1.0 still replays (the same request hash), a new spend works
         assert await rpc.result("spend_credits", ["alice", 120, {"graph_id": "g1", "node_id": "n1"}, "spend-1"]) == 880
         assert await rpc.result("spend_credits", ["alice", 70, None, "spend-4"]) == 800

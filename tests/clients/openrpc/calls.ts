@@ -28,9 +28,17 @@ function client(base: string): Dbmanager {
   return new Dbmanager({ transport: { type: "http", host: url.hostname, port: Number(url.port), path: "/rpc" } });
 }
 
+const NOTIFY = ["agent_run", "zero_balance", "low_balance", "block_execution_failed", "continuous_agent_error",
+  "daily_summary", "weekly_summary", "monthly_summary", "agent_approved", "agent_rejected"];
+
 async function users(db: Dbmanager): Promise<void> {
   const ada = await call("create_user", db.create_user("ada@example.com", "ada"));
-  assert.deepEqual({ ...ada, created_at: "" }, { id: "ada", email: "ada@example.com", name: null, metadata: {}, created_at: "" });
+  const times = { created_at: "", updated_at: "" };
+  assert.deepEqual({ ...ada, ...times }, {
+    id: "ada", email: "ada@example.com", email_verified: true, name: null, metadata: {}, stripe_customer_id: null,
+    top_up_config: null, max_emails_per_day: 3, timezone: "not-set", ...times,
+    ...Object.fromEntries(NOTIFY.map((flag) => [`notify_on_${flag}`, true])),
+  });
   assert.match(ada.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
   assert.deepEqual(await call("get_user_by_id", db.get_user_by_id("ada")), ada);
   const made = await call("create_user", db.create_user("grace@example.com", undefined, "Grace", { team: "compilers" }));
@@ -176,6 +184,26 @@ async function notifications(db: Dbmanager): Promise<void> {
     { code: 1002, data: { kind: "user", id: "nobody" } });
 }
 
+// What the notification service asks, after ada's graph has run (executions).
+async function communication(db: Dbmanager): Promise<void> {
+  const changed = await call("update_user", db.update_user("ada", "Ada", undefined, undefined, "Europe/London"));
+  assert.deepEqual([changed.name, changed.timezone, changed.email], ["Ada", "Europe/London", "ada@example.com"]);
+  assert.equal((await failure("update_user", db.update_user("ada", undefined, undefined, undefined, "Mars/Base"))).code, -32602);
+  assert.equal(await call("get_user_email_by_id", db.get_user_email_by_id("ada")), "ada@example.com");
+  assert.equal(await call("get_user_email_by_id", db.get_user_email_by_id("nobody")), null);
+  assert.equal(await call("get_user_email_verification", db.get_user_email_verification("ada")), true);
+  const active = await call("get_active_user_ids_in_timerange",
+    db.get_active_user_ids_in_timerange("2000-01-01T00:00:00Z", "2100-01-01T00:00:00+02:00"));
+  assert.deepEqual(active, ["ada"]);
+  const before = await call("get_user_notification_preference", db.get_user_notification_preference("ada"));
+  assert.deepEqual([before.email, before.daily_limit, before.emails_sent_today, before.preferences.AGENT_RUN],
+    ["ada@example.com", 3, 0, true]);
+  const after = await call("update_user_notification_preference",
+    db.update_user_notification_preference("ada", { DAILY_SUMMARY: false }, 5));
+  assert.deepEqual({ ...after.preferences }, { ...before.preferences, DAILY_SUMMARY: false });
+  assert.equal(after.daily_limit, 5);
+}
+
 async function main(base: string): Promise<void> {
   const db = client(base);
   await system(db, base);
@@ -186,6 +214,7 @@ async function main(base: string): Promise<void> {
   await executions(db, graphId);
   await reviews(db, graphId);
   await notifications(db);
+  await communication(db);
   console.log(JSON.stringify([...called].sort()));
 }
 

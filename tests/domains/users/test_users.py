@@ -2,6 +2,8 @@
 
 import re
 
+from tests.domains.users.conftest import NEW_USER_DEFAULTS
+
 
 async def test_create_and_get_user(rpc):
     created = await rpc.result("create_user", {"email": "ada@x.io", "user_id": "ada", "name": "Ada",
@@ -9,6 +11,14 @@ async def test_create_and_get_user(rpc):
     assert created["id"] == "ada" and created["email"] == "ada@x.io" and created["name"] == "Ada"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", created["created_at"])
     assert await rpc.result("get_user_by_id", ["ada"]) == created
+
+
+async def test_a_new_user_has_the_seeds_defaults(rpc):
+    created = await rpc.result("create_user", {"email": "new@x.io", "user_id": "new"})
+    assert {k: v for k, v in created.items() if k not in ("id", "email", "created_at", "updated_at")} \
+        == NEW_USER_DEFAULTS
+    assert created["updated_at"] == created["created_at"]  # as the seed's @updatedAt starts
+    assert "integrations" not in created
 
 
 async def test_user_id_is_generated_when_not_given(rpc):
