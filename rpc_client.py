@@ -60,7 +60,7 @@ from typing import Any
 __all__ = [
     "Client", "AsyncClient", "RPCError", "ParseError", "InvalidRequest", "MethodNotFound", "InvalidParams",
     "InternalError", "Unauthorized", "Unavailable", "Timeout", "ResponseTooLarge", "InsufficientBalance", "NotFound",
-    "Conflict",
+    "Conflict", "CannotDecrypt",
 ]
 
 DEFAULT_TIMEOUT_S = 60.0  # longer than the daemon's own call timeout (30 s), so that its -32003 arrives first
@@ -95,6 +95,7 @@ SAFE = frozenset({
     "get_node_executions",
     "get_transaction_history",
     "get_user_by_id",
+    "get_user_integrations",
     "ping",
     "release_hold",
     "rpc.discover",
@@ -104,6 +105,7 @@ SAFE = frozenset({
     "update_graph_settings",
     "update_node_execution_status",
     "update_node_execution_status_batch",
+    "update_user_integrations",
 })
 # Retried with the transaction_key the client adds when there is none (x-retry: keyed);
 # their params in positional order.
@@ -187,9 +189,13 @@ class Conflict(RPCError):
     code, message = 1003, "Conflict"
 
 
+class CannotDecrypt(RPCError):
+    code, message = 1004, "Cannot decrypt"
+
+
 ERRORS_BY_CODE = {cls.code: cls for cls in (
     ParseError, InvalidRequest, MethodNotFound, InvalidParams, InternalError, Unauthorized, Unavailable,
-    Timeout, ResponseTooLarge, InsufficientBalance, NotFound, Conflict)}
+    Timeout, ResponseTooLarge, InsufficientBalance, NotFound, Conflict, CannotDecrypt)}
 
 
 def error_from(error: Any) -> RPCError:
