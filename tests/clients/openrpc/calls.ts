@@ -138,6 +138,16 @@ async function executions(db: Dbmanager, graphId: string): Promise<void> {
   assert.equal(await call("get_execution_kv_data", db.get_execution_kv_data("ada", "seen")), 0); // falsy reads back
 }
 
+async function integrations(db: Dbmanager): Promise<void> {
+  const none = { managed_credentials: {}, credentials: [], oauth_states: [] };
+  assert.deepEqual(await call("get_user_integrations", db.get_user_integrations("ada")), none);
+  const data = { credentials: [{ id: "c1", provider: "openai", type: "api_key", api_key: "sk-ts" }] };
+  assert.equal(await call("update_user_integrations", db.update_user_integrations("ada", data)), null);
+  assert.deepEqual(await call("get_user_integrations", db.get_user_integrations("ada")), { ...none, ...data });
+  assert.deepEqual(await failure("update_user_integrations", db.update_user_integrations("nobody", data)),
+    { code: 1002, data: { kind: "user", id: "nobody" } });
+}
+
 async function main(base: string): Promise<void> {
   const db = client(base);
   await system(db, base);
@@ -145,6 +155,7 @@ async function main(base: string): Promise<void> {
   await ledger(db);
   await holds(db);
   await executions(db, await graphs(db));
+  await integrations(db);
   console.log(JSON.stringify([...called].sort()));
 }
 
