@@ -60,7 +60,7 @@ from typing import Any
 __all__ = [
     "Client", "AsyncClient", "RPCError", "ParseError", "InvalidRequest", "MethodNotFound", "InvalidParams",
     "InternalError", "Unauthorized", "Unavailable", "Timeout", "ResponseTooLarge", "InsufficientBalance", "NotFound",
-    "Conflict",
+    "Conflict", "CannotDecrypt",
 ]
 
 DEFAULT_TIMEOUT_S = 60.0  # longer than the daemon's own call timeout (30 s), so that its -32003 arrives first
@@ -108,6 +108,7 @@ SAFE = frozenset({
     "get_user_notification_oldest_message_in_batch",
     "get_user_notification_preference",
     "has_pending_reviews_for_graph_exec",
+    "get_user_integrations",
     "ping",
     "release_hold",
     "remove_notifications_from_batch",
@@ -121,6 +122,7 @@ SAFE = frozenset({
     "update_review_processed_status",
     "update_user",
     "update_user_notification_preference",
+    "update_user_integrations",
 })
 # Retried with the transaction_key the client adds when there is none (x-retry: keyed);
 # their params in positional order.
@@ -204,9 +206,13 @@ class Conflict(RPCError):
     code, message = 1003, "Conflict"
 
 
+class CannotDecrypt(RPCError):
+    code, message = 1004, "Cannot decrypt"
+
+
 ERRORS_BY_CODE = {cls.code: cls for cls in (
     ParseError, InvalidRequest, MethodNotFound, InvalidParams, InternalError, Unauthorized, Unavailable,
-    Timeout, ResponseTooLarge, InsufficientBalance, NotFound, Conflict)}
+    Timeout, ResponseTooLarge, InsufficientBalance, NotFound, Conflict, CannotDecrypt)}
 
 
 def error_from(error: Any) -> RPCError:

@@ -84,7 +84,17 @@ class Conflict(RpcError):
     code, message = 1003, "Conflict"
 
 
+class CannotDecrypt(RpcError):
+    """Stored secrets none of the configured keys opens: said so, never read as empty (a later
+    write would then overwrite them for good)."""
+    code, message = 1004, "Cannot decrypt"
+
+    def __init__(self, kind: str, id: str):
+        super().__init__({"kind": kind, "id": id})
+
+
 ALL_RPC_ERRORS: tuple[type[RpcError], ...] = (
     ParseError, InvalidRequest, MethodNotFound, InvalidParams, InternalError,
     Unauthorized, Unavailable, Timeout, ResponseTooLarge, InsufficientBalance, NotFound, Conflict,
+    CannotDecrypt,
 )

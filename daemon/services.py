@@ -69,9 +69,13 @@ class Services:
         services = cls(settings, Registry(domains).for_dialect(db.kind), db, redis, audit_relay, events_relay, metrics,
                        tokens, asyncio.Semaphore(settings.max_concurrent_calls), Deadlines(settings.call_timeout_s),
                        embedded)
-        for domain in services.registry.domains:
-            if domain.start is not None:
-                await domain.start(services)
+        try:
+            for domain in services.registry.domains:
+                if domain.start is not None:
+                    await domain.start(services)
+        except BaseException:  # a domain refused to start (a bad key file: ConfigError, exit 2)
+            await services.stop()  # else the embedded Redis, a child process, would outlive us
+            raise
         if run_relay:
             audit_relay.start()
             events_relay.start()

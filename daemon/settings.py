@@ -117,6 +117,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("events_stream", "dbmanager:events:executions", "stream key of the execution event stream"),
     Setting("auth_tokens_file", None, "file of tokens, one per line: TOKEN or TOKEN GLOB[,GLOB…]; "
             "when set, /rpc needs Authorization: Bearer TOKEN"),
+    Setting("encryption_key_file", None, "Fernet keys, one per line: the first encrypts integrations, each decrypts "
+            "(default: <state dir>/encryption.key, created 0600 on first start; a file named here must exist)"),
     Setting("max_body_bytes", "1048576", "larger request bodies get HTTP 413", _positive_int),
     Setting("max_batch", "1000", "larger batches get one -32600 error", _positive_int),
     Setting("call_timeout_s", "30", "a call running longer gets -32003", _positive_float),
@@ -148,6 +150,7 @@ class Settings:
     audit_stream: str
     events_stream: str
     auth_tokens_file: Path | None
+    encryption_key_file: Path | None  # None: the default, <state dir>/encryption.key, made when missing
     max_body_bytes: int
     max_batch: int
     call_timeout_s: float
@@ -185,6 +188,8 @@ class Settings:
         values["database_url"] = values["database_url"] or f"sqlite:///{state_dir / 'dbmanager.sqlite3'}"
         if values["auth_tokens_file"]:
             values["auth_tokens_file"] = _credential_path(values["auth_tokens_file"], environ)
+        if values["encryption_key_file"]:
+            values["encryption_key_file"] = _credential_path(values["encryption_key_file"], environ)
         if values["log_level"] not in ("debug", "info", "warning", "error"):
             raise ConfigError(f"DBM_LOG_LEVEL={values['log_level']!r}: must be debug, info, warning or error")
         return cls(**values)

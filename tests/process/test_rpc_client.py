@@ -172,7 +172,7 @@ def test_each_error_code_of_the_contract_has_its_class(code, cls):
 
 def test_every_code_of_the_contract_is_known():
     assert set(rpc_client.ERRORS_BY_CODE) == {-32700, -32600, -32601, -32602, -32603, -32001, -32002, -32003,
-                                              -32005, 1001, 1002, 1003}
+                                              -32005, 1001, 1002, 1003, 1004}
 
 
 def test_insufficient_balance(client):

@@ -204,6 +204,16 @@ async function communication(db: Dbmanager): Promise<void> {
   assert.equal(after.daily_limit, 5);
 }
 
+async function integrations(db: Dbmanager): Promise<void> {
+  const none = { managed_credentials: {}, credentials: [], oauth_states: [] };
+  assert.deepEqual(await call("get_user_integrations", db.get_user_integrations("ada")), none);
+  const data = { credentials: [{ id: "c1", provider: "openai", type: "api_key", api_key: "sk-ts" }] };
+  assert.equal(await call("update_user_integrations", db.update_user_integrations("ada", data)), null);
+  assert.deepEqual(await call("get_user_integrations", db.get_user_integrations("ada")), { ...none, ...data });
+  assert.deepEqual(await failure("update_user_integrations", db.update_user_integrations("nobody", data)),
+    { code: 1002, data: { kind: "user", id: "nobody" } });
+}
+
 async function main(base: string): Promise<void> {
   const db = client(base);
   await system(db, base);
@@ -215,6 +225,7 @@ async function main(base: string): Promise<void> {
   await reviews(db, graphId);
   await notifications(db);
   await communication(db);
+  await integrations(db);
   console.log(JSON.stringify([...called].sort()));
 }
 
