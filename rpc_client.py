@@ -104,11 +104,11 @@ SAFE = frozenset({
     "get_user_by_id",
     "get_user_email_by_id",
     "get_user_email_verification",
+    "get_user_integrations",
     "get_user_notification_batch",
     "get_user_notification_oldest_message_in_batch",
     "get_user_notification_preference",
     "has_pending_reviews_for_graph_exec",
-    "get_user_integrations",
     "ping",
     "release_hold",
     "remove_notifications_from_batch",
@@ -121,8 +121,8 @@ SAFE = frozenset({
     "update_node_execution_status_batch",
     "update_review_processed_status",
     "update_user",
-    "update_user_notification_preference",
     "update_user_integrations",
+    "update_user_notification_preference",
 })
 # Retried with the transaction_key the client adds when there is none (x-retry: keyed);
 # their params in positional order.
