@@ -56,6 +56,9 @@ class Services:
                     run_relay: bool = True) -> Services:
         tokens = Tokens.load(settings.auth_tokens_file) if settings.auth_tokens_file else None
         prepare_state_dir(settings)
+        for domain in domains:
+            if domain.check is not None:
+                domain.check(settings)
         metrics = Metrics()
         db = Database(settings.database_url, settings.pool_size, settings.call_timeout_s)
         await _retry("database", settings.start_timeout_s, db.connect, db.ping)

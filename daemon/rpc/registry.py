@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Table
 
     from daemon.context import Context
+    from daemon.settings import Settings
 
 Retry = Literal["safe", "keyed", "unsafe"]
 """Whether a retry after -32002/-32003 or a lost answer is harmless: `safe` (a read, or a write
@@ -31,6 +32,7 @@ that gives the same result twice), `keyed` (harmless when the retry carries the 
 `transaction_key`), `unsafe` (it may apply twice)."""
 
 Hook = Callable[["Context"], Awaitable[None]]
+Check = Callable[["Settings"], None]
 Dialect = Literal["sqlite", "postgresql"]
 ALL_DIALECTS: frozenset[Dialect] = frozenset({"sqlite", "postgresql"})
 
@@ -85,7 +87,9 @@ class RpcMethod:
 @dataclasses.dataclass(frozen=True)
 class Domain:
     """One area of the API: its methods, the tables it owns, and state it starts and stops
-    (the spend batcher, say). `dialects` are the databases it runs on."""
+    (the spend batcher, say). `dialects` are the databases it runs on. `check` looks at the
+    domain's own configuration before any store starts, so that a ConfigError there is the one
+    line `serve` prints (exit 2), not a line after the migrations' log."""
     name: str
     summary: str
     methods: Sequence[Callable[..., Awaitable[Any]]]
@@ -93,6 +97,7 @@ class Domain:
     dialects: frozenset[Dialect] = ALL_DIALECTS
     start: Hook | None = None
     stop: Hook | None = None
+    check: Check | None = None
 
 
 class Registry:

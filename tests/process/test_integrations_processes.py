@@ -29,8 +29,8 @@ def serve(tmp_path: Path, **settings) -> subprocess.CompletedProcess:
 
 
 def one_line(result: subprocess.CompletedProcess) -> str:
-    """The refusal's one line. The key file is read once the stores are up, after the migrations,
-    each logged as a record of its own: only such records may come before it."""
+    """The refusal's one line. The database's keys are compared once the stores are up, after the
+    migrations, each logged as a record of its own: only such records may come before it."""
     *logged, line = result.stderr.strip().splitlines()
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     assert all(orjson.loads(record)["level"] == "info" for record in logged), result.stderr
@@ -80,7 +80,9 @@ def test_a_bad_key_file_exits_2_with_one_line_and_stops_what_started(tmp_path, c
     if content is not None:
         path.write_text(content)
     state = tmp_path / "state"  # the embedded Redis: started before the domains, it must stop again
-    line = one_line(serve(tmp_path, state_dir=state, encryption_key_file=path))
+    result = serve(tmp_path, state_dir=state, encryption_key_file=path)
+    line = one_line(result)
+    assert result.stderr.strip() == line  # the key file is read before any store starts: nothing else printed
     assert line.startswith("dbmanager: configuration error: DBM_ENCRYPTION_KEY_FILE: ") and says in line, line
     assert not (state / "redis" / "redis.sock").exists() and not (state / "encryption.key").exists()
 

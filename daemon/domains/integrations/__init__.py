@@ -9,6 +9,7 @@ from daemon.domains.integrations.state import KEYRING
 from daemon.domains.integrations.tables import encryption_keys
 from daemon.errors import ConfigError
 from daemon.rpc.registry import Domain
+from daemon.settings import Settings
 
 
 async def start(ctx: Context) -> None:
@@ -29,10 +30,15 @@ def _check_known(keyring: Keyring, recorded: set[str]) -> None:
                           "encrypted with; daemons sharing a database share the key file (see docs/INTEGRATIONS.md)")
 
 
+def check(settings: Settings) -> None:
+    """The key file is readable and holds valid keys (the default one is made if missing)."""
+    load_keyring(settings)
+
+
 async def stop(ctx: Context) -> None:
     ctx.state.pop(KEYRING)
 
 
 DOMAIN = Domain("integrations", "a user's integrations: credentials and OAuth states, encrypted at rest",
                 methods=(get_user_integrations, update_user_integrations), tables=(encryption_keys,),
-                start=start, stop=stop)
+                start=start, stop=stop, check=check)
