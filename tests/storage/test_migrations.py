@@ -26,6 +26,8 @@ RELEASED = {
     "0001_ledger.py": "c62eea5c93e7ab91f9b5ed200e0ba919dae680eb11cbb99e0190144576921204",
     "0002_spend_batch.py": "2ca4f8fd3c48cb90e1f35c9ea3682661f90e3246e73df19e74226b8d610c6b9c",
     "0003_holds.py": "38a60cff84a32aece356135c63cb3533bd827fbd68ce919f6d541e84d6d23b64",
+    "0004_graphs_executions.py": "57b0b8943779e2a06f6f321367d18b9ada75cd22f380620f0e514ece78b33a7c",  # release 0.3.0
+    "0005_users_reviews_notifications.py": "4990e8519ad649b20b28aa7c7c2b027a8578504337eb2790f9563a52c02a4830",  # release 0.3.0
 }
 
 
