@@ -142,13 +142,23 @@ async def upsert_execution_output(ctx: Context, node_exec_id: NodeExecId, output
                                   output_data: JsonValue) -> None:
     """Appends a value to the node execution's output of this name (outputs are never
     replaced: repeated names make a list)."""
-    now = now_rfc3339()
-    values = select(literal(output_name, Text), literal(None if output_data is None else dump(output_data), Text),
-                    literal(now, Text), ne.c.id).where(ne.c.id == node_exec_id)
-    insert = io.insert().from_select(["name", "data", "time", "output_exec_id"], values).returning(io.c.id)
+    now, data = now_rfc3339(), None if output_data is None else dump(output_data)
     async with one_statement(ctx) as conn:  # inserts nothing for a node execution that does not exist
-        if await conn.fetch_val(insert) is None:
-            raise NotFound("node_execution", node_exec_id)
+        if ctx.db.kind == "postgresql":  # prepared once per connection: a worker calls this for every node
+            added = await conn.raw_connection.fetchval(_PG_OUTPUT, node_exec_id, output_name, data, now)
+        else:
+            values = select(literal(output_name, Text), literal(data, Text), literal(now, Text), ne.c.id) \
+                .where(ne.c.id == node_exec_id)
+            added = await conn.fetch_val(io.insert().from_select(["name", "data", "time", "output_exec_id"], values)
+                                         .returning(io.c.id))
+    if added is None:
+        raise NotFound("node_execution", node_exec_id)
+
+
+# upsert_execution_output's insert: $1 node_exec_id, $2 name, $3 data, $4 now
+_PG_OUTPUT = """
+    INSERT INTO node_execution_io (name, data, time, output_exec_id)
+    SELECT $2::text, $3::text, $4::text, id FROM node_executions WHERE id = $1 RETURNING id"""
 
 
 @rpc_method(retry="safe")
