@@ -42,9 +42,10 @@ import run as bench  # noqa: E402  (bench/run.py, beside this file; not a packag
 
 DB = "dbm_bench_lifecycle"  # the daemon's
 PGBENCH_DB = "dbm_bench_lifecycle_pgbench"  # a copy of it, set up once, for pgbench
+BEFORE_DB = "dbm_bench_lifecycle_before"  # another, for --before-root's daemon
 CLIENT = bench.BENCH / "lifecycle_client.py"
 SCRIPT = bench.BENCH / "lifecycle.sql"
-STREAM = "dbm-bench:events"
+STREAMS = {DB: "dbm-bench:events", BEFORE_DB: "dbm-bench:events-before"}
 EVENTS = ["INCOMPLETE", "QUEUED", "RUNNING", "COMPLETED"]
 CALLS_PER_LIFECYCLE = 5
 # pgbench cannot send the daemon's uuids nor its clock: fixed stand-ins, passed as parameters
@@ -52,9 +53,9 @@ PGBENCH_VARS = {"now": "2026-12-01T00:00:00.000000Z", "since": "2026-11-30T00:00
                 "input_data": '{"n":1}', "execution_data": '{"value":{"n":1}}', "output_data": "1"}
 
 
-def daemon_env(redis_url: str) -> dict[str, str]:
-    env = {**os.environ, "DBM_DATABASE_URL": bench.Pg("127.0.0.1", 5432, "postgres").url(DB),
-           "DBM_REDIS_URL": redis_url, "DBM_PORT": "0", "DBM_EVENTS_STREAM": STREAM,
+def daemon_env(redis_url: str, db: str = DB) -> dict[str, str]:
+    env = {**os.environ, "DBM_DATABASE_URL": bench.Pg("127.0.0.1", 5432, "postgres").url(db),
+           "DBM_REDIS_URL": redis_url, "DBM_PORT": "0", "DBM_EVENTS_STREAM": STREAMS[db],
            "DBM_AUDIT_STREAM": "dbm-bench:audit", "DBM_STATE_DIR": tempfile.gettempdir()}
     env.pop("DBM_LOG_LEVEL", None)  # the default users run (info: a JSON line per call)
     return env
@@ -73,10 +74,12 @@ def require_tools() -> None:
         sys.exit(f"bench/lifecycle.py needs {', '.join(missing)} (Debian postgresql-client, redis-server)")
 
 
-def prepare(pg: bench.Pg, redis_url: str, executions: int, daemon_root: Path, setup_file: Path) -> None:
+def prepare(pg: bench.Pg, redis_url: str, executions: int, daemon_root: Path, setup_file: Path, before: bool
+            ) -> None:
     """The daemon's database (migrated, with users, graphs and graph executions made through the
-    daemon), then PGBENCH_DB as a copy of it whose graph executions and nodes are renamed ge-N
-    and node-K, names a pgbench script can compute from its client id."""
+    daemon), a copy for the daemon before (when asked), then PGBENCH_DB as a copy whose graph
+    executions and nodes are renamed ge-N and node-K, names a pgbench script can compute from
+    its client id."""
     pg.recreate(DB)
     env = daemon_env(redis_url)
     subprocess.run([sys.executable, "-m", "daemon", "migrate"], env={**env, "DBM_LOG_LEVEL": "warning"},
@@ -84,8 +87,9 @@ def prepare(pg: bench.Pg, redis_url: str, executions: int, daemon_root: Path, se
     argv = [sys.executable, "-m", "daemon", "serve"]
     with bench.server(argv, env, bench.BENCH / "lifecycle-daemon.log", daemon_root) as (url, _):
         setup_file.write_text(json.dumps(client("setup", url, str(executions))))
-    pg.drop(PGBENCH_DB)
-    pg.sql("postgres", f'CREATE DATABASE "{PGBENCH_DB}" TEMPLATE "{DB}"')
+    for copy in (PGBENCH_DB, BEFORE_DB) if before else (PGBENCH_DB,):
+        pg.drop(copy)
+        pg.sql("postgres", f'CREATE DATABASE "{copy}" TEMPLATE "{DB}"')
     users = len({run["node_id"] for run in json.loads(setup_file.read_text())["executions"]})
     pg.sql(PGBENCH_DB, f"""
         UPDATE graph_nodes n SET id = 'node-' || k.k
@@ -95,7 +99,7 @@ def prepare(pg: bench.Pg, redis_url: str, executions: int, daemon_root: Path, se
                   FROM graph_executions) e JOIN graph_nodes n ON n.graph_id = e.graph_id
             WHERE x.id = e.id;
         DELETE FROM events_outbox""")
-    for db in (DB, PGBENCH_DB):
+    for db in (DB, PGBENCH_DB, BEFORE_DB) if before else (DB, PGBENCH_DB):
         pg.sql(db, "ANALYZE")
 
 
@@ -120,11 +124,11 @@ def pgbench_point(pg: bench.Pg, workers: int, duration_s: float, users: int) -> 
     return point
 
 
-def daemon_point(pg: bench.Pg, url: str, workers: int, duration_s: float, setup_file: Path, ids_file: Path
-                 ) -> dict[str, Any]:
+def daemon_point(pg: bench.Pg, db: str, url: str, workers: int, duration_s: float, setup_file: Path,
+                 ids_file: Path) -> dict[str, Any]:
     point = client("load", url, str(workers), str(duration_s), str(setup_file), str(ids_file))
     start = time.monotonic()
-    drain(pg)
+    drain(pg, db)
     point["drain_s"] = time.monotonic() - start
     point["problems"] = [f"{point['errors']} failed lifecycles: {point['first_errors']}"] if point["errors"] else []
     return point
@@ -134,10 +138,10 @@ def completed(pg: bench.Pg, db: str) -> int:
     return int(pg.sql(db, "SELECT count(*) FROM node_executions WHERE status = 'COMPLETED'"))
 
 
-def drain(pg: bench.Pg, timeout_s: float = 120) -> None:
+def drain(pg: bench.Pg, db: str, timeout_s: float = 120) -> None:
     """Waits for the daemon's relay to empty the events outbox."""
     deadline = time.monotonic() + timeout_s
-    while int(pg.sql(DB, "SELECT count(*) FROM events_outbox")):
+    while int(pg.sql(db, "SELECT count(*) FROM events_outbox")):
         if time.monotonic() > deadline:
             raise RuntimeError(f"the events outbox did not drain in {timeout_s} s")
         time.sleep(0.1)
@@ -145,7 +149,7 @@ def drain(pg: bench.Pg, timeout_s: float = 120) -> None:
 
 # ---------- the event check ----------
 
-def check_stream(redis_url: str, ids_files: list[Path]) -> str:
+def check_stream(redis_url: str, stream: str, ids_files: list[Path]) -> str:
     """Each node execution the workers made has exactly its four events in the stream, in order,
     each once; and the stream holds no other node events."""
     import redis
@@ -155,7 +159,7 @@ def check_stream(redis_url: str, ids_files: list[Path]) -> str:
     node_entries = 0
     with contextlib.closing(redis.Redis.from_url(redis_url, decode_responses=True)) as r:
         start = "-"
-        while entries := r.xrange(STREAM, min=start, count=10_000):
+        while entries := r.xrange(stream, min=start, count=10_000):
             for _, fields in entries:
                 if fields["kind"] == "node":
                     node_entries += 1
@@ -180,37 +184,45 @@ def wait_for_quiet(max_load: float, max_wait_s: float) -> float:
     return os.getloadavg()[0]
 
 
-def measure(args: argparse.Namespace, pg: bench.Pg) -> tuple[dict[tuple[str, int], list[dict[str, Any]]], str]:
+def measure(args: argparse.Namespace, pg: bench.Pg) -> tuple[dict[tuple[str, int], list[dict[str, Any]]], list[str]]:
     points: dict[tuple[str, int], list[dict[str, Any]]] = collections.defaultdict(list)
-    with bench.private_redis() as redis_url, tempfile.TemporaryDirectory(prefix="dbm-bench-lifecycle-") as tmp:
+    daemons = {"daemon": (DB, args.daemon_root), **({"before": (BEFORE_DB, args.before_root)} if args.before_root else {})}
+    with bench.private_redis() as redis_url, tempfile.TemporaryDirectory(prefix="dbm-bench-lifecycle-") as tmp, \
+            contextlib.ExitStack() as servers:
         setup_file = Path(tmp) / "setup.json"
-        prepare(pg, redis_url, max(args.workers), args.daemon_root, setup_file)
+        prepare(pg, redis_url, max(args.workers), args.daemon_root, setup_file, "before" in daemons)
         users = len({run["node_id"] for run in json.loads(setup_file.read_text())["executions"]})
-        ids_files: list[Path] = []
-        argv = [sys.executable, "-m", "daemon", "serve"]
-        with bench.server(argv, daemon_env(redis_url), bench.BENCH / "lifecycle-daemon.log", args.daemon_root) as (url, _):
-            ids_files.append(Path(tmp) / "warm-up.ids")
-            client("load", url, str(max(args.workers)), "2", str(setup_file), str(ids_files[-1]))  # warm-up
-            pgbench_point(pg, max(args.workers), 2, users)  # warm-up
-            for round_no in range(args.rounds):
-                for workers in args.workers:
-                    for series in ("pgbench", "daemon"):
-                        load = wait_for_quiet(args.max_load, args.max_wait_s)
-                        if series == "pgbench":
-                            point = pgbench_point(pg, workers, args.duration, users)
-                        else:
-                            ids_files.append(Path(tmp) / f"{round_no}-{workers}.ids")
-                            point = daemon_point(pg, url, workers, args.duration, setup_file, ids_files[-1])
-                        point["load"] = load
-                        points[(series, workers)].append(point)
-                        show(series, workers, point)
-        drain(pg)
-        verdict = check_stream(redis_url, ids_files)
-    return points, verdict
+        ids_files: dict[str, list[Path]] = {series: [] for series in daemons}
+        urls = {}
+        for series, (db, root) in daemons.items():
+            argv = [sys.executable, "-m", "daemon", "serve"]
+            urls[series] = servers.enter_context(bench.server(argv, daemon_env(redis_url, db),
+                                                              bench.BENCH / f"lifecycle-{series}.log", root))[0]
+            ids_files[series].append(Path(tmp) / f"{series}-warm-up.ids")
+            client("load", urls[series], str(max(args.workers)), "2", str(setup_file), str(ids_files[series][-1]))
+        pgbench_point(pg, max(args.workers), 2, users)  # warm-up
+        for round_no in range(args.rounds):
+            for workers in args.workers:
+                for series in ("pgbench", *daemons):
+                    load = wait_for_quiet(args.max_load, args.max_wait_s)
+                    if series == "pgbench":
+                        point = pgbench_point(pg, workers, args.duration, users)
+                    else:
+                        ids_files[series].append(Path(tmp) / f"{series}-{round_no}-{workers}.ids")
+                        point = daemon_point(pg, daemons[series][0], urls[series], workers, args.duration, setup_file,
+                                             ids_files[series][-1])
+                    point["load"] = load
+                    points[(series, workers)].append(point)
+                    show(series, workers, point)
+        verdicts = []
+        for series, (db, _) in daemons.items():
+            drain(pg, db)
+            verdicts.append(f"{series}: {check_stream(redis_url, STREAMS[db], ids_files[series])}")
+    return points, verdicts
 
 
 def show(series: str, workers: int, point: dict[str, Any]) -> None:
-    extra = f"  client CPU {point['client_cpu']:.0%}  drain {point['drain_s']:.1f} s" if series == "daemon" else ""
+    extra = f"  client CPU {point['client_cpu']:.0%}  drain {point['drain_s']:.1f} s" if series != "pgbench" else ""
     flag = "   PROBLEM: " + "; ".join(point["problems"]) if point["problems"] else ""
     print(f"  {series:8} {workers:3} workers  {point['lifecycles_per_s']:8.0f} lifecycles/s  "
           f"p50 {point['p50_ms']:6.2f} ms  p99 {point['p99_ms']:7.2f} ms  load {point['load']:.2f}{extra}{flag}",
@@ -218,14 +230,24 @@ def show(series: str, workers: int, point: dict[str, Any]) -> None:
 
 
 def table(points: dict[tuple[str, int], list[dict[str, Any]]], workers: list[int]) -> list[str]:
-    lines = ["| workers | daemon lifecycles/s (calls/s) | p50 / p99 ms | pgbench lifecycles/s | p50 / p99 ms "
-             "| daemon ÷ pgbench | client CPU |", "|---|---|---|---|---|---|---|"]
+    before = any(series == "before" for series, _ in points)
+    lines = ["| workers | pgbench lifecycles/s | p50 / p99 ms | daemon lifecycles/s (calls/s) | p50 / p99 ms "
+             "| daemon ÷ pgbench | client CPU |" + (" daemon before | p50 / p99 ms | before ÷ pgbench |" if before else ""),
+             "|---|---|---|---|---|---|---|" + ("---|---|---|" if before else "")]
     for w in workers:
-        d, p = points[("daemon", w)], points[("pgbench", w)]
-        dm, pm = (statistics.median(x["lifecycles_per_s"] for x in s) for s in (d, p))
-        lines.append(f"| {w} | {dm:,.0f} ({dm * CALLS_PER_LIFECYCLE:,.0f}) | {_ms(d)} | {pm:,.0f} | {_ms(p)} | "
-                     f"{dm / pm:.2f}× | {statistics.median(x['client_cpu'] for x in d):.0%} of a core |")
+        p, d = points[("pgbench", w)], points[("daemon", w)]
+        pm, dm = _median(p), _median(d)
+        line = (f"| {w} | {pm:,.0f} | {_ms(p)} | {dm:,.0f} ({dm * CALLS_PER_LIFECYCLE:,.0f}) | {_ms(d)} | {dm / pm:.2f}× "
+                f"| {statistics.median(x['client_cpu'] for x in d):.0%} of a core |")
+        if before:
+            b = points[("before", w)]
+            line += f" {_median(b):,.0f} | {_ms(b)} | {_median(b) / pm:.2f}× |"
+        lines.append(line)
     return lines
+
+
+def _median(series: list[dict[str, Any]]) -> float:
+    return statistics.median(x["lifecycles_per_s"] for x in series)
 
 
 def _ms(series: list[dict[str, Any]]) -> str:
@@ -242,6 +264,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--max-wait-s", type=float, default=60, help="… but at most this long per point")
     parser.add_argument("--daemon-root", type=Path, default=bench.ROOT,
                         help="serve the daemon from this source tree (default: this repository)")
+    parser.add_argument("--before-root", type=Path,
+                        help="also serve a daemon from this source tree (e.g. an older checkout), as a third series")
     return parser.parse_args()
 
 
@@ -251,15 +275,15 @@ def main() -> int:
     pg = bench.Pg("127.0.0.1", 5432, "postgres")
     print(f"{os.cpu_count()} cores, load {bench.fmt_load(os.getloadavg())}; daemon from {args.daemon_root}", flush=True)
     try:
-        points, verdict = measure(args, pg)
+        points, verdicts = measure(args, pg)
     finally:
-        for db in (DB, PGBENCH_DB):
+        for db in (DB, PGBENCH_DB, BEFORE_DB):
             with contextlib.suppress(Exception):
                 pg.drop(db)
     print("\n" + "\n".join(table(points, args.workers)))
-    print(f"\nevents: {verdict}")
+    print("\nevents, " + "\nevents, ".join(verdicts))
     problems = [p for series in points.values() for p in series if p["problems"]]
-    return 0 if verdict.startswith("OK") and not problems else 1
+    return 0 if all(": OK" in v for v in verdicts) and not problems else 1
 
 
 if __name__ == "__main__":
