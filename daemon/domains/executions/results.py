@@ -49,18 +49,26 @@ async def load_pins(conn: Any, node_exec_ids: Sequence[str]
                     ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, list[Any]]]]:
     """({id: {input name: value}}, {id: {output name: [values]}}) of these node executions,
     oldest value first: a later input of one name overwrites an earlier one, outputs accumulate."""
-    inputs: dict[str, dict[str, Any]] = defaultdict(dict)
-    outputs: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    rows: list[Sequence[Any]] = []
     for start in range(0, len(node_exec_ids), _IO_CHUNK):
         chunk = node_exec_ids[start:start + _IO_CHUNK]
         query = select(io.c.name, io.c.data, io.c.input_exec_id, io.c.output_exec_id).where(
             or_(io.c.input_exec_id.in_(chunk), io.c.output_exec_id.in_(chunk))).order_by(io.c.time, io.c.id)
-        for row in await conn.fetch_all(query):
-            name, data, input_of, output_of = row[0], row[1], row[2], row[3]
-            if input_of is not None:
-                inputs[input_of][name] = load(data)
-            else:
-                outputs[output_of][name].append(load(data))
+        rows.extend(await conn.fetch_all(query))
+    return collect_pins(rows)
+
+
+def collect_pins(rows: Iterable[Sequence[Any]]
+                 ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, list[Any]]]]:
+    """load_pins' result from (name, data, input_exec_id, output_exec_id) rows, oldest first."""
+    inputs: dict[str, dict[str, Any]] = defaultdict(dict)
+    outputs: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:  # indexed: a `databases` Record iterates over its keys
+        name, data, input_of, output_of = row[0], row[1], row[2], row[3]
+        if input_of is not None:
+            inputs[input_of][name] = load(data)
+        else:
+            outputs[output_of][name].append(load(data))
     return inputs, {key: dict(value) for key, value in outputs.items()}
 
 
