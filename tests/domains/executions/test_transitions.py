@@ -4,8 +4,6 @@ changes nothing, records nothing and returns the row as it is; INCOMPLETE is nev
 
 import itertools
 
-import pytest
-
 from daemon.domains.executions.tables import graph_executions, node_executions
 from daemon.domains.executions.transitions import ALLOWED_FROM
 from tests.domains.executions.conftest import events, force, force_graph_status, table_rows
@@ -22,6 +20,18 @@ def test_the_table_is_the_seeds():
         "TERMINATED": ("INCOMPLETE", "QUEUED", "RUNNING", "REVIEW"), "REVIEW": ("RUNNING",)}
 
 
+async def every_pair(world, check, pairs=PAIRS) -> None:
+    """Runs `check(world, current, target)` for each pair on one daemon (a fresh execution each),
+    and fails with every pair that failed, named: one daemon per database instead of one per pair."""
+    failed = []
+    for current, target in pairs:
+        try:
+            await check(world, current, target)
+        except AssertionError as exc:
+            failed.append(f"{current} -> {target}: {exc}")
+    assert not failed, "\n".join(failed)
+
+
 async def _graph_in(world, status):
     run = await world.run()
     await force_graph_status(world.rpc, run["id"], status)
@@ -29,8 +39,11 @@ async def _graph_in(world, status):
     return run["id"], before
 
 
-@pytest.mark.parametrize("current, target", PAIRS)
-async def test_graph_execution_status(world, current, target):
+async def test_graph_execution_status(world):
+    await every_pair(world, _graph_execution_status)
+
+
+async def _graph_execution_status(world, current, target):
     graph_exec_id, before = await _graph_in(world, current)
     result = await world.rpc.result("update_graph_execution_stats", {"graph_exec_id": graph_exec_id,
                                                                      "status": target, "stats": {"cost": 3}})
@@ -46,8 +59,11 @@ async def test_graph_execution_status(world, current, target):
         assert new_events == []
 
 
-@pytest.mark.parametrize("current, target", PAIRS)
-async def test_node_execution_status(world, current, target):
+async def test_node_execution_status(world):
+    await every_pair(world, _node_execution_status)
+
+
+async def _node_execution_status(world, current, target):
     node = await world.node_exec(current)
     before = len(await events(world.rpc))
     result = await world.rpc.result("update_node_execution_status", {
@@ -70,8 +86,11 @@ async def test_node_execution_status(world, current, target):
         assert result["start_time"] is None and result["end_time"] is None and new_events == []
 
 
-@pytest.mark.parametrize("current, target", PAIRS)
-async def test_node_execution_status_in_a_batch(world, current, target):
+async def test_node_execution_status_in_a_batch(world):
+    await every_pair(world, _node_execution_status_in_a_batch)
+
+
+async def _node_execution_status_in_a_batch(world, current, target):
     first, second = await world.node_exec(current), await world.node_exec(current)
     before = len(await events(world.rpc))
     ids = [first["node_exec_id"], second["node_exec_id"], "no-such-node-exec"]
@@ -86,8 +105,11 @@ async def test_node_execution_status_in_a_batch(world, current, target):
         assert changed == 0 and new_events == [] and stored[first["node_exec_id"]] == current
 
 
-@pytest.mark.parametrize("current", STATUSES)
-async def test_start_time_follows_the_table_to_running(world, current):
+async def test_start_time_follows_the_table_to_running(world):
+    await every_pair(world, _start_time, [(current, "RUNNING") for current in STATUSES])
+
+
+async def _start_time(world, current, _):
     graph_exec_id, before = await _graph_in(world, current)
     result = await world.rpc.result("update_graph_execution_start_time", [graph_exec_id])
     new_events = (await events(world.rpc))[before:]
