@@ -121,6 +121,9 @@ def spawn_daemon(tmp_path: Path, stream_key: str):
     started: list[DaemonProcess] = []
 
     def spawn(args: list[str] | None = None, cwd: Path | None = None, **settings: Any) -> DaemonProcess:
+        if settings.get("redis_url", "embedded") != "embedded":  # a shared Redis: only this test's keys
+            settings.setdefault("audit_stream", stream_key)
+            settings.setdefault("events_stream", stream_key.removesuffix("audit") + "events")
         daemon = DaemonProcess(daemon_env(**settings), cwd or tmp_path, args)
         started.append(daemon)
         return daemon.start()

@@ -141,7 +141,16 @@ async def wait_for_entries(url: str, key: str, count: int, timeout_s: float = 10
 
 # ---------- in-process daemon ----------
 
+def with_events_beside_audit(settings: dict[str, Any]) -> dict[str, Any]:
+    """A test that names its audit stream gets an events stream under the same key (and so the
+    same cleanup), never the default key on a Redis other tests share."""
+    if "audit_stream" in settings and "events_stream" not in settings:
+        return {**settings, "events_stream": f"{settings['audit_stream']}:events"}
+    return settings
+
+
 def make_settings(**overrides: Any) -> Settings:
+    overrides = with_events_beside_audit(overrides)
     env = {"DBM_STATE_DIR": overrides.pop("state_dir", "."), "DBM_PORT": "0"}
     env.update({f"DBM_{k.upper()}": str(v) for k, v in overrides.items()})
     return Settings.load({}, env)
@@ -310,7 +319,7 @@ def readline(process: subprocess.Popen, timeout_s: float) -> str:
 
 def daemon_env(**settings: Any) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DBM_")}
-    env.update({f"DBM_{k.upper()}": str(v) for k, v in settings.items()})
+    env.update({f"DBM_{k.upper()}": str(v) for k, v in with_events_beside_audit(settings).items()})
     env.setdefault("DBM_PORT", "0")
     env["PYTHONPATH"] = str(REPO)
     return env
