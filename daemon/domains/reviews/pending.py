@@ -7,15 +7,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from sqlalchemy import Boolean, Integer, Text, literal, select
+from sqlalchemy import Boolean, Integer, Text, exists, literal, select
 
 from daemon.clock import now_rfc3339
 from daemon.context import Context
 from daemon.domains.executions.sql import dump, one_statement
-from daemon.domains.executions.tables import graph_executions
+from daemon.domains.executions.tables import graph_executions, node_executions
 from daemon.domains.executions.types import GraphExecId
 from daemon.domains.graphs.types import GraphId, GraphVersion, NodeId
 from daemon.domains.reviews.records import (
+    AUTO_APPROVE_PREFIX,
     AUTO_APPROVED_MESSAGE,
     STOPPED_MESSAGE,
     auto_approve_key,
@@ -27,7 +28,7 @@ from daemon.domains.reviews.records import (
 from daemon.domains.reviews.tables import human_reviews
 from daemon.domains.reviews.types import ReviewData, ReviewId, ReviewResult, ReviewText
 from daemon.domains.types import UserId
-from daemon.errors import NotFound
+from daemon.errors import InvalidParams, NotFound
 from daemon.rpc.registry import rpc_method
 from daemon.rpc.schema import Doc
 
@@ -113,16 +114,28 @@ async def update_review_processed_status(ctx: Context, node_exec_id: ReviewId, p
             raise NotFound("review", node_exec_id)
 
 
+def _node_execution_elsewhere(node_exec_id: str, graph_exec_id: str) -> Any:
+    """Whether node_exec_id is a node execution of another graph execution than this one."""
+    ne = node_executions
+    return exists().where(ne.c.id == node_exec_id, ne.c.graph_exec_id != graph_exec_id)
+
+
 async def _open(ctx: Context, user_id: str, node_exec_id: str, graph_exec_id: str, fields: dict[str, Any]
                 ) -> Mapping[str, Any] | None:
     """Inserts the WAITING review (None: it is new) or reads the one already there, in one
-    transaction; 1002 when the graph execution, or the review found, is not the user's."""
+    transaction; 1002 when the graph execution, or the review found, is not the user's.
+
+    Reviews are keyed by node_exec_id alone (the seed's table), so a review may not name a node
+    execution of another graph execution, nor an auto-approval's key: either would let one user
+    take the key another user's review or auto-approval needs."""
+    if node_exec_id.startswith(AUTO_APPROVE_PREFIX):
+        raise InvalidParams("node_exec_id", "names an auto-approval, not a node execution")
     now = now_rfc3339()
     values = select(literal(node_exec_id, Text), ge.c.user_id, ge.c.id, literal(fields["graph_id"], Text),
                     literal(fields["graph_version"], Integer), literal(fields["payload"], Text),
                     literal(fields["instructions"], Text), literal(fields["editable"], Boolean),
                     literal("WAITING", Text), literal(False, Boolean), literal(now, Text), literal(now, Text)) \
-        .where(*owns_execution(user_id, graph_exec_id))
+        .where(*owns_execution(user_id, graph_exec_id), ~_node_execution_elsewhere(node_exec_id, graph_exec_id))
     insert = dialect_insert(ctx.db.kind)(hr).from_select(
         ["node_exec_id", "user_id", "graph_exec_id", "graph_id", "graph_version", "payload", "instructions",
          "editable", "status", "processed", "created_at", "updated_at"], values)
@@ -132,6 +145,9 @@ async def _open(ctx: Context, user_id: str, node_exec_id: str, graph_exec_id: st
             return None
         row = await conn.fetch_one(select(hr, execution_is_owned(user_id, graph_exec_id).label("owned"))
                                    .where(hr.c.node_exec_id == node_exec_id))
+        elsewhere = row is None and await conn.fetch_val(select(_node_execution_elsewhere(node_exec_id, graph_exec_id)))
+    if elsewhere:
+        raise NotFound("node_execution", node_exec_id)
     if row is None or not row._mapping["owned"]:
         raise NotFound("graph_execution", graph_exec_id)
     if row._mapping["user_id"] != user_id:

@@ -17,12 +17,13 @@ from daemon.domains.reviews.types import ReviewResult
 hr, ge = human_reviews, graph_executions
 
 AUTO_APPROVED_MESSAGE = "Auto-approved (user approved all future actions for this node)"
+AUTO_APPROVE_PREFIX = "auto_approve_"
 STOPPED_MESSAGE = "Execution was stopped by user"
 
 
 def auto_approve_key(graph_exec_id: str, node_id: str) -> str:
     """The node_exec_id under which the seed records "approve this node's future actions"."""
-    return f"auto_approve_{graph_exec_id}_{node_id}"
+    return f"{AUTO_APPROVE_PREFIX}{graph_exec_id}_{node_id}"
 
 
 def review_result(row: Mapping[str, Any]) -> ReviewResult:

@@ -88,3 +88,21 @@ async def test_reviews_make_no_execution_events(reviews):
     await reviews.rpc.result("update_review_processed_status", [review["node_exec_id"], True])
     assert len(created) == len(before) + 2  # the new graph and node executions, none for the review
     assert await reviews.events() == created
+
+
+async def test_no_one_may_open_a_review_under_another_users_node_execution_or_auto_approval(reviews):
+    alices = await reviews.world.run([["n-work", {}]])
+    target = alices["node_executions"][0]["node_exec_id"]
+    bobs = await reviews.world.run([["h-work", {}]], user_id="bob", graph_id="h")
+    squat = {"user_id": "bob", "graph_exec_id": bobs["id"], "graph_id": "h", "graph_version": 1, "input_data": 1,
+             "message": "m", "editable": True}
+    error = await reviews.rpc.error("get_or_create_human_review", {**squat, "node_exec_id": target})
+    assert error["code"] == 1002 and error["data"] == {"kind": "node_execution", "id": target}
+    error = await reviews.rpc.error("get_or_create_human_review",
+                                    {**squat, "node_exec_id": f"auto_approve_{alices['id']}_n-work"})
+    assert error["code"] == -32602 and error["data"]["param"] == "node_exec_id"
+    assert await reviews.rows() == []
+    # alice still opens hers
+    mine = {**squat, "user_id": "alice", "graph_exec_id": alices["id"], "graph_id": "g", "node_exec_id": target}
+    assert await reviews.rpc.result("get_or_create_human_review", mine) is None
+    assert (await reviews.row(target))["user_id"] == "alice"
