@@ -77,9 +77,9 @@ async def lifecycle(client: Client, run: dict[str, str], n: int) -> str:
     """One node's life; returns its node_exec_id."""
     upserted = await client.call("upsert_execution_input", node_id=run["node_id"], graph_exec_id=run["graph_exec_id"],
                                  input_name="value", input_data={"n": n})
-    node_exec_id = upserted["node_execution"]["node_exec_id"]
+    node_exec_id = upserted[0]["node_exec_id"]
     await client.call("update_node_execution_status", node_exec_id=node_exec_id, status="QUEUED",
-                      execution_data=upserted["inputs"])
+                      execution_data=upserted[1])
     await client.call("update_node_execution_status", node_exec_id=node_exec_id, status="RUNNING")
     await client.call("upsert_execution_output", node_exec_id=node_exec_id, output_name="result", output_data=n)
     done = await client.call("update_node_execution_status", node_exec_id=node_exec_id, status="COMPLETED")

@@ -71,8 +71,8 @@ def execute(client, user_id, graph, question):
                                       input_data=node["input_default"]["name"])
         upserted = client.upsert_execution_input(node_id=node["id"], graph_exec_id=exec_id,
                                                  input_name=link["sink_name"], input_data=value)
-        queued = client.update_node_execution_status(node_exec_id=upserted["node_execution"]["node_exec_id"],
-                                                     status="QUEUED", execution_data=upserted["inputs"])
+        queued = client.update_node_execution_status(node_exec_id=upserted[0]["node_exec_id"],
+                                                     status="QUEUED", execution_data=upserted[1])
         run_node(client, user_id, queued, "output", value)
     client.update_graph_execution_stats(graph_exec_id=exec_id, status="COMPLETED",
                                         stats={"cost": 2 * COST_PER_NODE, "node_count": 2})

@@ -43,7 +43,7 @@ def run_lifecycles(daemon_ref: list, graph_exec_id: str, node_id: str, stop: thr
         if upserted is None:
             time.sleep(0.05)
             continue
-        node_exec_id = upserted["node_execution"]["node_exec_id"]
+        node_exec_id = upserted[0]["node_exec_id"]
         for status, extra in LIFECYCLE:
             while call(daemon_ref[0], "update_node_execution_status",
                        {"node_exec_id": node_exec_id, "status": status, **extra}) is None and not stop.is_set():

@@ -40,8 +40,8 @@ async def upsert_execution_input(
         node_exec_id: Annotated[NodeExecId, Doc("only this node execution may take the input")] | None = None,
 ) -> UpsertedInput:
     """Adds an input to the oldest INCOMPLETE node execution of this node that lacks one of this
-    name, or else to a new INCOMPLETE node execution. Returns that node execution (as it was
-    before this input) and its inputs, this one included.
+    name, or else to a new INCOMPLETE node execution. Returns [that node execution (as it was
+    before this input), its inputs with this one], the seed's tuple.
 
     Concurrent calls for one node and graph execution are serialized (an advisory lock on
     PostgreSQL, the one writer on SQLite), so N calls at once give what N calls in a row give."""
@@ -52,7 +52,8 @@ async def upsert_execution_input(
                                                node_exec_id, now, since)
     if created:
         ctx.events_committed()
-    return {"node_execution": node_result(full, inputs, outputs), "inputs": {**inputs, input_name: input_data}}
+    before = node_result(full, inputs, outputs)
+    return {**before, "block_id": ""}, {**inputs, input_name: input_data}  # the seed's tuple, its block_id ""
 
 
 async def _add_input(ctx: Context, graph_exec_id: str, node_id: str, input_name: str, data: str,

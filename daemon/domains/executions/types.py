@@ -76,9 +76,11 @@ class GraphExecutionWithNodes(GraphExecution):
     node_executions: list[NodeExecutionResult]
 
 
-class UpsertedInput(TypedDict):
-    node_execution: NodeExecutionResult
-    inputs: Annotated[JsonObject, Doc("the node execution's inputs, the new one included")]
+# The seed's (NodeExecutionResult, inputs): a JSON array of the two (API.md: a seed tuple is an array)
+UpsertedInput = tuple[
+    Annotated[NodeExecutionResult, Doc("the node execution as it was before this input (block_id empty, as the seed's)")],
+    Annotated[JsonObject, Doc("the node execution's inputs, the new one included")],
+]
 
 
 class GraphExecutionMaybeWithNodes(GraphExecution, total=False):

@@ -126,8 +126,8 @@ async function executions(db: Dbmanager, graphId: string): Promise<void> {
   await call("update_node_execution_status", db.update_node_execution_status(first.node_exec_id, "COMPLETED"));
   await call("upsert_execution_input", db.upsert_execution_input("ts-out", run.id, "name", "a"));
   const upserted = await call("upsert_execution_input", db.upsert_execution_input("ts-out", run.id, "value", "hi"));
-  assert.deepEqual(upserted.inputs, { name: "a", value: "hi" });
-  const second = upserted.node_execution.node_exec_id;
+  assert.deepEqual(upserted[1], { name: "a", value: "hi" });
+  const second = upserted[0].node_exec_id;
   assert.equal(await call("update_node_execution_status_batch", db.update_node_execution_status_batch([second], "QUEUED")), 1);
   assert.equal(await call("update_node_execution_status_batch", db.update_node_execution_status_batch([second], "QUEUED")), 0); // no-op
   assert.equal(await call("update_node_execution_status_batch", db.update_node_execution_status_batch([second], "RUNNING")), 1);

@@ -13,7 +13,7 @@ async def test_the_result_carries_its_inputs_and_every_output_as_get_node_execut
     run = await world.run()
     upserted = await world.rpc.result("upsert_execution_input", {"node_id": "n-work", "graph_exec_id": run["id"],
                                                                  "input_name": "a", "input_data": [1, "x"]})
-    node_exec_id = upserted["node_execution"]["node_exec_id"]
+    node_exec_id = upserted[0]["node_exec_id"]
     await _status(world, node_exec_id, "QUEUED", execution_data={})  # {} keeps the input rows as its inputs
     await _status(world, node_exec_id, "RUNNING")
     for value in (1, None, {"k": 2}):
