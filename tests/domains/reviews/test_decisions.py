@@ -89,7 +89,7 @@ async def test_auto_approve_future_records_the_seeds_auto_approval(reviews):
     again = await reviews.rpc.result("upsert_execution_input", {
         "node_id": "n-work", "graph_exec_id": review["graph_exec_id"], "input_name": "a", "input_data": 2})
     later = await reviews.open(run={"id": review["graph_exec_id"], "graph_id": "g",
-                                    "node_executions": [again["node_execution"]]})
+                                    "node_executions": [again[0]]})
     assert later["node_exec_id"] != review["node_exec_id"]
     await reviews.decide(later, reviewed_data={"edited": 2}, auto_approve_future=True)
     assert await reviews.row(key) == auto
