@@ -156,8 +156,11 @@ async def verify(settings: Settings, out: TextIO | None = None) -> bool:
             waiting = {str(r[0]) for r in await conn.fetch_all(select(audit_outbox.c.tx_id))}
     finally:
         await db.disconnect()
-    async with _stream(settings, AUDIT) as stream:
-        seen = collections.Counter([fields.get("tx_id", "") async for _, fields in stream.entries()])
+    try:
+        async with _stream(settings, AUDIT) as stream:
+            seen = collections.Counter([fields.get("tx_id", "") async for _, fields in stream.entries()])
+    except following.LOST as exc:  # one line, as tail says it, not a traceback
+        raise following.unreachable(exc) from None
     problems = _differences(ledger, waiting, seen)
     for line in problems:
         out.write(line + "\n")

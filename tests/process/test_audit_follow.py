@@ -142,3 +142,12 @@ def test_audit_tail_without_follow_says_in_one_line_that_redis_is_down(tmp_path)
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 1 and len(lines) == 1, result.stderr
     assert "Redis" in lines[0] and "Traceback" not in result.stderr
+
+
+def test_audit_verify_says_in_one_line_that_redis_is_down(spawn_daemon, tmp_path):
+    spawn_daemon().stop()  # a ledger in tmp_path (the quick start's), its embedded Redis gone with it
+    result = subprocess.run([sys.executable, "-m", "daemon", "audit", "verify"], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=30, env=daemon_env(redis_url=f"redis://127.0.0.1:{free_port()}/0"))
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and len(lines) == 1, result.stderr
+    assert "Redis" in lines[0] and "Traceback" not in result.stderr
