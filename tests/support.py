@@ -12,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import http.client
 import os
 import selectors
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -323,3 +325,44 @@ def daemon_env(**settings: Any) -> dict[str, str]:
     env.setdefault("DBM_PORT", "0")
     env["PYTHONPATH"] = str(REPO)
     return env
+
+
+class ThreadDaemon:
+    """An in-process daemon (`conftest.running`) on an event loop of its own, in a thread."""
+
+    def __init__(self, settings_: Any):
+        self.settings = settings_
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=asyncio.run, args=(self._main(),), daemon=True)
+
+    async def _main(self) -> None:
+        async with running(self.settings) as rpc:
+            self.host, self.port = rpc.client.server.host, rpc.client.server.port
+            self.servers = '"servers":' + orjson.dumps(rpc.services.openrpc["servers"]).decode()
+            self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+            self._ready.set()
+            await self._stop.wait()
+
+    def __enter__(self) -> ThreadDaemon:
+        self._thread.start()
+        assert self._ready.wait(30), "the daemon did not start"
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(30)
+
+    def post(self, body: bytes) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        try:
+            conn.request("POST", "/rpc", body=body, headers={"Content-Type": "application/json"})
+            response = conn.getresponse()
+            return response.status, response.read()
+        finally:
+            conn.close()
+
+    def call(self, method: str, params: Any = None) -> dict:
+        request = {"jsonrpc": "2.0", "method": method, "id": 1, **({"params": params} if params is not None else {})}
+        status, raw = self.post(orjson.dumps(request))
+        assert status == 200, (status, raw)
+        return orjson.loads(raw)

@@ -9,12 +9,9 @@ its own and the tests are plain functions that post with http.client."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import http.client
 import json
 import sqlite3
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,14 +19,13 @@ from typing import Any
 
 import orjson
 import pytest
-import redis as sync_redis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from daemon.domains import DOMAINS
 from daemon.errors import ALL_RPC_ERRORS
 from daemon.rpc.registry import Registry
-from tests.support import REDIS_URL, make_settings, running
+from tests.support import REDIS_URL, ThreadDaemon, delete_keys, make_settings
 
 REGISTRY = Registry(DOMAINS)
 METHODS = sorted(REGISTRY.methods)
@@ -41,47 +37,6 @@ NEVER = ("Traceback", 'File "', "SELECT", "INSERT", "UPDATE", "DELETE", "/work",
 
 def fuzz(examples: int) -> settings:
     return settings(max_examples=examples, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-class ThreadDaemon:
-    """An in-process daemon (`conftest.running`) on an event loop of its own, in a thread."""
-
-    def __init__(self, settings_: Any):
-        self.settings = settings_
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=asyncio.run, args=(self._main(),), daemon=True)
-
-    async def _main(self) -> None:
-        async with running(self.settings) as rpc:
-            self.host, self.port = rpc.client.server.host, rpc.client.server.port
-            self.servers = '"servers":' + orjson.dumps(rpc.services.openrpc["servers"]).decode()
-            self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
-            self._ready.set()
-            await self._stop.wait()
-
-    def __enter__(self) -> ThreadDaemon:
-        self._thread.start()
-        assert self._ready.wait(30), "the daemon did not start"
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(30)
-
-    def post(self, body: bytes) -> tuple[int, bytes]:
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
-        try:
-            conn.request("POST", "/rpc", body=body, headers={"Content-Type": "application/json"})
-            response = conn.getresponse()
-            return response.status, response.read()
-        finally:
-            conn.close()
-
-    def call(self, method: str, params: Any = None) -> dict:
-        request = {"jsonrpc": "2.0", "method": method, "id": 1, **({"params": params} if params is not None else {})}
-        status, raw = self.post(orjson.dumps(request))
-        assert status == 200, (status, raw)
-        return orjson.loads(raw)
 
 
 @pytest.fixture(scope="module")
@@ -96,10 +51,7 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadDaemon]:
         yield daemon
         assert daemon.call("ping")["result"] == "pong"  # still answering after everything
     _assert_ledger_whole(directory / "fuzz.sqlite3")
-    client = sync_redis.Redis.from_url(REDIS_URL)
-    for k in client.scan_iter(match=key + "*", count=1000):
-        client.delete(k)
-    client.close()
+    delete_keys(key + "*")
 
 
 def _assert_ledger_whole(path: Path) -> None:

@@ -8,15 +8,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import redis as sync_redis
 from hypothesis import given
 from hypothesis import strategies as st
 
 from daemon.domains import DOMAINS
 from daemon.rpc.discover import openrpc_document
 from daemon.rpc.registry import Registry
-from tests.contract.test_fuzz import ThreadDaemon, fuzz
-from tests.support import REDIS_URL, make_settings
+from tests.contract.test_fuzz import fuzz
+from tests.support import REDIS_URL, ThreadDaemon, delete_keys, make_settings
 
 DOCUMENT = openrpc_document(Registry(DOMAINS), "http://127.0.0.1:8005/rpc")
 _BOUNDS = ("minimum", "maximum", "minLength", "maxLength", "enum")
@@ -114,10 +113,7 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadDaemon]:
     with ThreadDaemon(make_settings(database_url=f"sqlite:///{directory / 'bounds.sqlite3'}", redis_url=REDIS_URL,
                                     audit_stream=key, state_dir=directory)) as running:
         yield running
-    client = sync_redis.Redis.from_url(REDIS_URL)
-    for k in client.scan_iter(match=key + "*", count=1000):
-        client.delete(k)
-    client.close()
+    delete_keys(key + "*")
 
 
 def test_the_methods_have_bounded_params_to_check():
