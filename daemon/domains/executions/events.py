@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
-from daemon.domains.executions.sql import insert_rows
 from daemon.domains.executions.tables import events_outbox
+from daemon.storage.sql import insert_rows
 
 
 class Event(TypedDict):

@@ -26,7 +26,6 @@ from daemon.domains.executions.results import (
     node_result,
     results_query,
 )
-from daemon.domains.executions.sql import dump, insert_rows
 from daemon.domains.executions.tables import graph_executions, node_execution_io, node_executions
 from daemon.domains.executions.transitions import allowed_from, graph_times
 from daemon.domains.executions.types import (
@@ -50,6 +49,7 @@ from daemon.domains.types import Name, UserId
 from daemon.errors import InvalidParams, NotFound
 from daemon.rpc.registry import rpc_method
 from daemon.rpc.schema import Doc
+from daemon.storage.sql import dump, insert_rows
 
 ge, ne = graph_executions, node_executions
 

@@ -3,20 +3,17 @@ seed, a falsy value (0, "", [], {}) reads back as stored (API.md "Seed bugs not 
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Text, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from daemon.clock import now_rfc3339
 from daemon.context import Context
-from daemon.domains.executions.sql import dump, load, one_statement
 from daemon.domains.executions.tables import execution_kv
 from daemon.domains.executions.types import Json, JsonValue, KvKey, NodeExecId
 from daemon.domains.types import UserId
 from daemon.domains.users.tables import users
 from daemon.errors import NotFound
 from daemon.rpc.registry import rpc_method
+from daemon.storage.sql import dump, load, one_statement, upsert_insert
 
 kv = execution_kv
 
@@ -37,15 +34,12 @@ async def set_execution_kv_data(ctx: Context, user_id: UserId, node_exec_id: Nod
     # INSERT … SELECT from users: one statement that inserts nothing for a user who does not exist
     values = select(users.c.id, literal(key, Text), literal(node_exec_id, Text), literal(text, Text),
                     literal(now, Text)).where(users.c.id == user_id)
-    insert = _dialect_insert(ctx.db.kind)(kv).from_select(["user_id", "key", "node_exec_id", "data", "created_at"],
+    insert = upsert_insert(ctx.db.kind)(kv).from_select(["user_id", "key", "node_exec_id", "data", "created_at"],
                                                           values)
     upsert = insert.on_conflict_do_update(index_elements=[kv.c.user_id, kv.c.key], set_={
         "node_exec_id": node_exec_id, "data": text, "updated_at": now}).returning(kv.c.key)
-    async with one_statement(ctx) as conn:
+    async with one_statement(ctx.db) as conn:
         if await conn.fetch_val(upsert) is None:
             raise NotFound("user", user_id)
     return data
 
-
-def _dialect_insert(kind: str) -> Any:
-    return postgresql.insert if kind == "postgresql" else sqlite.insert

@@ -25,7 +25,6 @@ from daemon.domains.executions.results import (
     node_result,
     results_query,
 )
-from daemon.domains.executions.sql import dump
 from daemon.domains.executions.tables import graph_executions, node_executions
 from daemon.domains.executions.transitions import ALLOWED_FROM, allowed_from, node_times
 from daemon.domains.executions.types import (
@@ -45,6 +44,7 @@ from daemon.domains.graphs.types import NodeId
 from daemon.errors import InvalidParams, NotFound
 from daemon.rpc.registry import rpc_method
 from daemon.rpc.schema import Doc, Len
+from daemon.storage.sql import dump
 
 ne, ge = node_executions, graph_executions
 _UPDATE_CHUNK = 1000  # ids per UPDATE of a batch: one IN list far below the bind-parameter limits

@@ -13,7 +13,6 @@ from daemon.clock import now_rfc3339, rfc3339
 from daemon.context import Context
 from daemon.domains.executions.events import node_event, record
 from daemon.domains.executions.results import collect_pins, load_pins, node_result
-from daemon.domains.executions.sql import dump, load, one_statement
 from daemon.domains.executions.tables import graph_executions, node_execution_io, node_executions
 from daemon.domains.executions.types import (
     GraphExecId,
@@ -28,6 +27,7 @@ from daemon.domains.types import JsonObject
 from daemon.errors import NotFound
 from daemon.rpc.registry import rpc_method
 from daemon.rpc.schema import Doc
+from daemon.storage.sql import dump, load, one_statement
 
 ne, ge, io = node_executions, graph_executions, node_execution_io
 # an input of this name older than this no longer occupies its node execution (the seed's window)
@@ -144,7 +144,7 @@ async def upsert_execution_output(ctx: Context, node_exec_id: NodeExecId, output
     """Appends a value to the node execution's output of this name (outputs are never
     replaced: repeated names make a list)."""
     now, data = now_rfc3339(), None if output_data is None else dump(output_data)
-    async with one_statement(ctx) as conn:  # inserts nothing for a node execution that does not exist
+    async with one_statement(ctx.db) as conn:  # inserts nothing for a node execution that does not exist
         if ctx.db.kind == "postgresql":  # prepared once per connection: a worker calls this for every node
             added = await conn.raw_connection.fetchval(_PG_OUTPUT, node_exec_id, output_name, data, now)
         else:

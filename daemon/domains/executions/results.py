@@ -11,10 +11,10 @@ from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, or_, select
 
-from daemon.domains.executions.sql import load
 from daemon.domains.executions.tables import graph_executions, node_execution_io, node_executions
 from daemon.domains.executions.types import GraphExecution, GraphExecutionMeta, NodeExecutionResult
 from daemon.domains.graphs.tables import AGENT_INPUT_BLOCK, AGENT_OUTPUT_BLOCK, graph_nodes
+from daemon.storage.sql import load
 
 ne, ge, io = node_executions, graph_executions, node_execution_io
 

@@ -14,11 +14,11 @@ from typing import Any
 
 import orjson
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from daemon.domains.graphs.tables import library_agents
 from daemon.domains.graphs.types import GraphSettings, SettingsUpdate
 from daemon.errors import NotFound
+from daemon.storage.sql import upsert_insert
 
 DEFAULTS: GraphSettings = {"human_in_the_loop_safe_mode": True, "sensitive_action_safe_mode": False}
 
@@ -27,7 +27,7 @@ async def hold_newest(conn: Any, dialect: str, user_id: str, graph_id: str, vers
     """Points the owner's entry for the graph at `version` (its newest), making the entry when
     there is none. An entry the user archived or deleted stays so: a new version is not the
     user's choice to bring it back."""
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(library_agents)
+    insert = upsert_insert(dialect)(library_agents)
     await conn.execute(insert.values(
         id=str(uuid.uuid4()), user_id=user_id, graph_id=graph_id, graph_version=version, settings="{}",
         is_deleted=False, is_archived=False, created_at=now, updated_at=now,

@@ -24,8 +24,9 @@ from daemon.domains.graphs.views import graph_view
 from daemon.domains.users.tables import users
 from daemon.errors import Conflict, InvalidParams, NotFound
 from daemon.storage.database import conflict_on_duplicate
+from daemon.storage.sql import insert_rows
 
-ROWS_PER_INSERT = 500  # rows of one multi-row INSERT: well inside both databases' limit on bound values
+IDS_PER_QUERY = 500  # ids of one IN list: well inside both databases' limit on bound values
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,8 +76,8 @@ async def next_version(conn: Any, user_id: str, graph_id: str | None) -> int:
 async def taken_node_ids(conn: Any, ids: Sequence[str]) -> set[str]:
     """Those of `ids` some node of any graph already has."""
     taken: set[str] = set()
-    for start in range(0, len(ids), ROWS_PER_INSERT):
-        chunk = ids[start:start + ROWS_PER_INSERT]
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        chunk = ids[start:start + IDS_PER_QUERY]
         taken.update(r[0] for r in await conn.fetch_all(select(graph_nodes.c.id).where(graph_nodes.c.id.in_(chunk))))
     return taken
 
@@ -94,8 +95,8 @@ async def insert_version(conn: Any, user_id: str, graph_id: str, version: int, p
     nodes = [_node(node, renamed[old], graph_id, version) for node, old in zip(plan.graph["nodes"], plan.ids, strict=True)]
     links = [_link(link, renamed, str(uuid.uuid4())) for link in plan.graph["links"]]
     with conflict_on_duplicate({"field": "graph.nodes.id", "reason": "a node id was taken at the same moment"}):
-        await _insert_all(conn, graph_nodes, [_node_row(n, position) for position, n in enumerate(nodes)])
-    await _insert_all(conn, graph_links, [_link_row(k, position) for position, k in enumerate(links)])
+        await insert_rows(conn, graph_nodes, [_node_row(n, position) for position, n in enumerate(nodes)])
+    await insert_rows(conn, graph_links, [_link_row(k, position) for position, k in enumerate(links)])
     return graph_view(row, nodes, links)
 
 
@@ -131,8 +132,3 @@ def _node_row(node: Node, position: int) -> dict[str, Any]:
 def _link_row(link: Link, position: int) -> dict[str, Any]:
     return {**link, "position": position}  # the table's columns are the Link's fields and its place
 
-
-async def _insert_all(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Multi-row INSERTs: one round trip per ROWS_PER_INSERT rows, not one per row."""
-    for start in range(0, len(rows), ROWS_PER_INSERT):
-        await conn.execute(table.insert().values(rows[start:start + ROWS_PER_INSERT]))

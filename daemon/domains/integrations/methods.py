@@ -13,7 +13,6 @@ from typing import Any
 
 import orjson
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from daemon.clock import now_rfc3339
 from daemon.context import Context
@@ -25,6 +24,7 @@ from daemon.domains.types import UserId
 from daemon.domains.users.tables import users
 from daemon.errors import CannotDecrypt, NotFound
 from daemon.rpc.registry import rpc_method
+from daemon.storage.sql import upsert_insert
 
 _NOTHING_STORED = ""  # a user's integrations before the first update
 
@@ -78,8 +78,7 @@ async def _swap(conn: Any, kind: str, user_id: str, token: str) -> str | None:
 async def _record(conn: Any, kind: str, fingerprint: str) -> None:
     """The encrypting key's fingerprint joins the database's (if it is not there yet), in the
     write's own transaction: a row is never stored under a key the database does not know."""
-    insert = postgresql.insert if kind == "postgresql" else sqlite.insert
-    await conn.execute(insert(encryption_keys).values(fingerprint=fingerprint, created_at=now_rfc3339())
+    await conn.execute(upsert_insert(kind)(encryption_keys).values(fingerprint=fingerprint, created_at=now_rfc3339())
                        .on_conflict_do_nothing(index_elements=[encryption_keys.c.fingerprint]))
 
 

@@ -12,7 +12,6 @@ import uuid
 from typing import Any
 
 from sqlalchemy import Text, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from daemon.clock import now_rfc3339
 from daemon.context import Context
@@ -27,13 +26,13 @@ from daemon.domains.notifications.views import (
     EVENT_ORDER,
     batch,
     batch_dto,
-    dump,
     event,
 )
 from daemon.domains.types import UserId
 from daemon.domains.users.tables import users
 from daemon.errors import InvalidParams, NotFound
 from daemon.rpc.registry import rpc_method
+from daemon.storage.sql import dump, upsert_insert
 
 # Payloads that say nothing: the seed refused empty data (API.md: missing, null or {})
 _EMPTY: tuple[Any, ...] = (None, {}, [], "")
@@ -76,7 +75,7 @@ def _upsert_batch(kind: str, user_id: str, notification_type: str, now: str) -> 
     nothing for a user who does not exist."""
     values = select(literal(str(uuid.uuid4()), Text), users.c.id, literal(notification_type, Text),
                     literal(now, Text), literal(now, Text)).where(users.c.id == user_id)
-    insert = (postgresql.insert if kind == "postgresql" else sqlite.insert)(batch) \
+    insert = upsert_insert(kind)(batch) \
         .from_select(["id", "user_id", "type", "created_at", "updated_at"], values)
     return insert.on_conflict_do_update(index_elements=[batch.c.user_id, batch.c.type], set_={"updated_at": now}) \
         .returning(*BATCH_COLUMNS)

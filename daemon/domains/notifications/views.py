@@ -29,10 +29,6 @@ def batches_with_events(*where: Any, outer: bool = False) -> Select[Any]:
         .order_by(batch.c.created_at, batch.c.id, *EVENT_ORDER)
 
 
-def dump(value: Any) -> str:
-    return orjson.dumps(value).decode()
-
-
 def event_dto(row: Any) -> UserNotificationEvent:
     return {"id": row["id"], "type": row["type"], "data": orjson.loads(row["data"]),
             "created_at": row["created_at"], "updated_at": row["updated_at"]}

@@ -15,7 +15,6 @@ from sqlalchemy import select
 from daemon.clock import now_rfc3339
 from daemon.constants import NAME_MAX_CHARS
 from daemon.context import Context
-from daemon.domains.executions.sql import dump, load
 from daemon.domains.executions.tables import node_executions
 from daemon.domains.reviews.records import auto_approve_key, record_auto_approval
 from daemon.domains.reviews.tables import human_reviews
@@ -24,6 +23,7 @@ from daemon.domains.types import UserId
 from daemon.errors import Conflict, InvalidParams, NotFound
 from daemon.rpc.registry import rpc_method
 from daemon.rpc.schema import Doc
+from daemon.storage.sql import dump, load
 
 hr, ne = human_reviews, node_executions
 

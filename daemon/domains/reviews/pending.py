@@ -11,7 +11,6 @@ from sqlalchemy import Boolean, Integer, Text, exists, literal, select
 
 from daemon.clock import now_rfc3339
 from daemon.context import Context
-from daemon.domains.executions.sql import dump, one_statement
 from daemon.domains.executions.tables import graph_executions, node_executions
 from daemon.domains.executions.types import GraphExecId
 from daemon.domains.graphs.types import GraphId, GraphVersion, NodeId
@@ -20,7 +19,6 @@ from daemon.domains.reviews.records import (
     AUTO_APPROVED_MESSAGE,
     STOPPED_MESSAGE,
     auto_approve_key,
-    dialect_insert,
     execution_is_owned,
     owns_execution,
     review_result,
@@ -31,6 +29,7 @@ from daemon.domains.types import UserId
 from daemon.errors import InvalidParams, NotFound
 from daemon.rpc.registry import rpc_method
 from daemon.rpc.schema import Doc
+from daemon.storage.sql import dump, one_statement, upsert_insert
 
 hr, ge = human_reviews, graph_executions
 
@@ -109,7 +108,7 @@ async def update_review_processed_status(ctx: Context, node_exec_id: ReviewId, p
     """Marks the review's decision as acted on by the executor (or not); 1002 when there is none."""
     update = hr.update().where(hr.c.node_exec_id == node_exec_id) \
         .values(processed=processed, updated_at=now_rfc3339()).returning(hr.c.node_exec_id)
-    async with one_statement(ctx) as conn:
+    async with one_statement(ctx.db) as conn:
         if await conn.fetch_val(update) is None:
             raise NotFound("review", node_exec_id)
 
@@ -136,7 +135,7 @@ async def _open(ctx: Context, user_id: str, node_exec_id: str, graph_exec_id: st
                     literal(fields["instructions"], Text), literal(fields["editable"], Boolean),
                     literal("WAITING", Text), literal(False, Boolean), literal(now, Text), literal(now, Text)) \
         .where(*owns_execution(user_id, graph_exec_id), ~_node_execution_elsewhere(node_exec_id, graph_exec_id))
-    insert = dialect_insert(ctx.db.kind)(hr).from_select(
+    insert = upsert_insert(ctx.db.kind)(hr).from_select(
         ["node_exec_id", "user_id", "graph_exec_id", "graph_id", "graph_version", "payload", "instructions",
          "editable", "status", "processed", "created_at", "updated_at"], values)
     insert = insert.on_conflict_do_nothing(index_elements=[hr.c.node_exec_id]).returning(hr.c.node_exec_id)

@@ -7,12 +7,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import ColumnElement, Exists, false, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from daemon.domains.executions.sql import dump, load
 from daemon.domains.executions.tables import graph_executions
 from daemon.domains.reviews.tables import human_reviews
 from daemon.domains.reviews.types import ReviewResult
+from daemon.storage.sql import dump, load, upsert_insert
 
 hr, ge = human_reviews, graph_executions
 
@@ -41,15 +40,10 @@ def execution_is_owned(user_id: str, graph_exec_id: str) -> Exists:
     return select(ge.c.id).where(*owns_execution(user_id, graph_exec_id)).exists()
 
 
-def dialect_insert(kind: str) -> Any:
-    """The INSERT that knows ON CONFLICT, for the database in use."""
-    return postgresql.insert if kind == "postgresql" else sqlite.insert
-
-
 def record_auto_approval(kind: str, review: Mapping[str, Any], node_id: str, payload: Any, now: str) -> Any:
     """INSERT of the seed's auto-approval record for the review's node in its graph execution;
     one already there is kept as it is (the seed's upsert with an empty update)."""
-    insert = dialect_insert(kind)(hr).values(
+    insert = upsert_insert(kind)(hr).values(
         node_exec_id=auto_approve_key(review["graph_exec_id"], node_id), user_id=review["user_id"],
         graph_exec_id=review["graph_exec_id"], graph_id=review["graph_id"], graph_version=review["graph_version"],
         payload=dump(payload), instructions="Auto-approval record", editable=False, status="APPROVED",

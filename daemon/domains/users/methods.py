@@ -13,7 +13,6 @@ from sqlalchemy import or_, select
 from daemon.clock import now_rfc3339
 from daemon.context import Context
 from daemon.domains.credits.tables import balances
-from daemon.domains.executions.sql import one_statement
 from daemon.domains.types import Metadata, Name, UserId
 from daemon.domains.users.tables import users
 from daemon.domains.users.types import Email, EmailsPerDay, Timezone, User
@@ -22,6 +21,7 @@ from daemon.errors import Conflict, InvalidParams, NotFound
 from daemon.rpc.registry import rpc_method
 from daemon.rpc.schema import Doc
 from daemon.storage.database import conflict_on_duplicate
+from daemon.storage.sql import one_statement
 
 TIMEZONE_NOT_SET = "not-set"  # the seed's default: the user never chose one
 
@@ -76,7 +76,7 @@ async def update_user(ctx: Context, user_id: UserId,
     if not values:  # nothing to change: updated_at stays too
         return await get_user_by_id(ctx, user_id)
     update = users.update().where(users.c.id == user_id).values(**values, updated_at=now_rfc3339())
-    async with one_statement(ctx) as conn:
+    async with one_statement(ctx.db) as conn:
         with conflict_on_duplicate({"field": "email", "reason": "email is already taken"}):
             row = await conn.fetch_one(update.returning(*users.c))
     if row is None:

@@ -10,13 +10,13 @@ from sqlalchemy import select
 
 from daemon.clock import now_rfc3339
 from daemon.context import Context
-from daemon.domains.executions.sql import one_statement
 from daemon.domains.types import UserId
 from daemon.domains.users.tables import NOTIFY_FLAGS, users
 from daemon.domains.users.types import EmailsPerDay, NotificationPreference, Preferences, PreferencesUpdate
 from daemon.errors import NotFound
 from daemon.rpc.registry import rpc_method
 from daemon.rpc.schema import Doc
+from daemon.storage.sql import one_statement
 
 # notification type → the user's flag for it: AGENT_RUN → notify_on_agent_run, …
 FLAG_OF = {flag.removeprefix("notify_on_").upper(): flag for flag in NOTIFY_FLAGS}
@@ -50,7 +50,7 @@ async def update_user_notification_preference(
     if not values:  # nothing to change: updated_at stays too
         return await get_user_notification_preference(ctx, user_id)
     update = users.update().where(users.c.id == user_id).values(**values, updated_at=now_rfc3339())
-    async with one_statement(ctx) as conn:
+    async with one_statement(ctx.db) as conn:
         row = await conn.fetch_one(update.returning(*_COLUMNS))
     if row is None:
         raise NotFound("user", user_id)

@@ -1,5 +1,5 @@
-"""What the executions domain's queries share: JSON text in and out, multi-row inserts, and a
-connection for a write that is a single statement."""
+"""What the domains' queries share: JSON text in and out, the INSERT that knows ON CONFLICT for
+the database in use, multi-row inserts, and a connection for a write that is a single statement."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
 
-from daemon.context import Context
+from daemon.storage.database import Database
 
 # rows per multi-row INSERT: 500 rows of up to 10 columns stay far below the bind-parameter
 # limits of SQLite (32766) and asyncpg (32767)
@@ -25,6 +26,11 @@ def load(text: str | None) -> Any:
     return None if text is None else orjson.loads(text)
 
 
+def upsert_insert(kind: str) -> Any:
+    """`insert` with ON CONFLICT (on_conflict_do_nothing / _do_update) for the database `kind`."""
+    return postgresql.insert if kind == "postgresql" else sqlite.insert
+
+
 async def insert_rows(conn: Any, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """The rows in as few statements as the bind-parameter limits allow (`execute_many` would
     send one statement per row)."""
@@ -33,13 +39,13 @@ async def insert_rows(conn: Any, table: Table, rows: Sequence[dict[str, Any]]) -
 
 
 @contextlib.asynccontextmanager
-async def one_statement(ctx: Context) -> AsyncIterator[Any]:
+async def one_statement(db: Database) -> AsyncIterator[Any]:
     """A connection for a write made of one statement, atomic by itself: on PostgreSQL it runs
     in autocommit (no BEGIN and COMMIT round trips); SQLite's writers must still queue on the
     one writer lock."""
-    if ctx.db.kind == "postgresql":
-        async with ctx.db.session() as conn:
+    if db.kind == "postgresql":
+        async with db.session() as conn:
             yield conn
     else:
-        async with ctx.db.write() as conn:
+        async with db.write() as conn:
             yield conn
