@@ -81,11 +81,16 @@ class World:
         return node
 
 
-@pytest.fixture
-async def world(rpc: Rpc) -> World:
+async def make_world(rpc: Rpc) -> World:
+    """Users alice and bob, and their graphs g and h (see World)."""
     for user in ("alice", "bob"):
         await rpc.result("create_user", {"email": f"{user}@x.io", "user_id": user})
     await insert_graph(rpc, "alice", "g", {"n-in": AGENT_INPUT_BLOCK, "n-work": WORK_BLOCK,
                                            "n-out": AGENT_OUTPUT_BLOCK})
     await insert_graph(rpc, "bob", "h", {"h-work": WORK_BLOCK})
     return World(rpc)
+
+
+@pytest.fixture
+async def world(rpc: Rpc) -> World:
+    return await make_world(rpc)

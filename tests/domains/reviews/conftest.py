@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from daemon.domains.graphs.tables import AGENT_INPUT_BLOCK, AGENT_OUTPUT_BLOCK
 from daemon.domains.reviews.tables import human_reviews
-from tests.domains.executions.conftest import WORK_BLOCK, World, events, insert_graph, table_rows
+from tests.domains.executions.conftest import World, events, make_world, table_rows
 
 
 @dataclasses.dataclass
@@ -57,9 +56,4 @@ class Reviews:
 @pytest.fixture
 async def reviews(rpc: Any) -> Reviews:
     """alice owns graph g (nodes n-in, n-work, n-out), bob graph h (node h-work)."""
-    for user in ("alice", "bob"):
-        await rpc.result("create_user", {"email": f"{user}@x.io", "user_id": user})
-    await insert_graph(rpc, "alice", "g", {"n-in": AGENT_INPUT_BLOCK, "n-work": WORK_BLOCK,
-                                           "n-out": AGENT_OUTPUT_BLOCK})
-    await insert_graph(rpc, "bob", "h", {"h-work": WORK_BLOCK})
-    return Reviews(World(rpc))
+    return Reviews(await make_world(rpc))
