@@ -1,5 +1,5 @@
 """Migrations: frozen Alembic revisions, applied once under a lock, that build exactly what the
-domains' tables declare, and that upgrade a database made by release 0.1.0 in place."""
+domains' tables declare, and that upgrade databases made by earlier releases in place."""
 
 from __future__ import annotations
 
@@ -147,6 +147,41 @@ async def test_a_release_0_2_0_database_upgrades_in_place_and_loses_nothing(db_u
                 "SELECT email_verified, timezone, max_emails_per_day, notify_on_agent_run, integrations "
                 "FROM users WHERE id = 'dave'")))
         assert tuple(defaults._mapping.values()) == (True, "not-set", 3, True, "")
+
+
+async def test_a_release_0_3_0_database_upgrades_in_place_and_loses_nothing(db_url, tmp_path, redis_url, stream_key):
+    """Release 0.3.0's graphs, executions, pins, KV data, notifications and settings read back
+    after the upgrade as that release wrote them, and new calls work on them."""
+    await load_legacy(db_url, "0_3_0")
+    assert await current_revision(db_url) == "0005"
+    applied = await upgrade(db_url)
+    assert [a.split()[0] for a in applied] == ALL_REVISIONS[5:]
+    assert await drift(db_url) == []
+    settings = make_settings(database_url=db_url, redis_url=redis_url, audit_stream=stream_key, state_dir=tmp_path)
+    async with running(settings) as rpc:
+        assert await rpc.result("get_credits", ["erin"]) == 990
+        user = await rpc.result("get_user_by_id", ["erin"])
+        assert (user["name"], user["timezone"], user["metadata"]) == ("Erin", "Europe/Paris", {"plan": "pro"})
+        graph = await rpc.result("get_graph", {"graph_id": "g-echo", "user_id": "erin"})
+        assert (graph["version"], graph["name"], len(graph["nodes"]), len(graph["links"])) == (2, "Echo", 2, 1)
+        settings_ = await rpc.result("get_graph_settings", ["erin", "g-echo"])
+        assert settings_["human_in_the_loop_safe_mode"] is False
+        runs = await rpc.result("get_graph_executions", {"user_id": "erin"})
+        assert sorted((r["status"], r["stats"]["cost"]) for r in runs) == [("COMPLETED", 250), ("FAILED", 40)]
+        done = next(r for r in runs if r["status"] == "COMPLETED")
+        full = await rpc.result("get_graph_execution", ["erin", done["id"], True])
+        node = full["node_executions"][0]
+        assert (node["status"], node["output_data"]) == ("COMPLETED", {"result": ["hi"]})
+        assert await rpc.result("get_execution_kv_data", ["erin", "memo"]) == {"seen": 1}
+        batch = await rpc.result("get_user_notification_batch", ["erin", "AGENT_RUN"])
+        assert [n["data"] for n in batch["notifications"]] == [{"agent_name": "Echo"}]
+        prefs = await rpc.result("get_user_notification_preference", ["frank"])
+        assert prefs["preferences"]["DAILY_SUMMARY"] is False and prefs["preferences"]["AGENT_RUN"] is True
+        # a key 0.3.0 used still replays; a new execution of the old graph runs
+        assert await rpc.result("spend_credits", ["erin", 10, {"graph_id": "g-echo"}, "spend-1"]) == 990
+        start = graph["nodes"][0]["id"]
+        run = await rpc.result("create_graph_execution", ["g-echo", 2, [[start, {"value": "again"}]], {}, "erin"])
+        assert run["status"] == "INCOMPLETE" and len(run["node_executions"]) == 1
 
 
 async def test_the_legacy_fixture_is_what_release_0_1_0_made(db_url):
