@@ -76,9 +76,10 @@ def free_port() -> int:
 
 
 def delete_keys(pattern: str, url: str = REDIS_URL) -> None:
+    """Keys matching `pattern`, and the streams' markers of those keys (`{stream}:relayed:…`)."""
     r = sync_redis.Redis.from_url(url)
     try:
-        for key in r.scan_iter(match=pattern, count=1000):
+        for key in [*r.scan_iter(match=pattern, count=1000), *r.scan_iter(match="{" + pattern, count=1000)]:
             r.delete(key)
     finally:
         r.close()

@@ -148,7 +148,7 @@ async def verify(settings: Settings, out: TextIO | None = None) -> bool:
     """True when every ledger transaction is in the stream exactly once and nothing else is."""
     out = out or sys.stdout
     require_state(settings)
-    db = Database(settings.database_url, 2, settings.call_timeout_s)
+    db = Database(settings.database_url, 2, settings.call_timeout_s, settings.pgbouncer)
     await db.connect()
     try:
         async with db.session() as conn:
