@@ -17,9 +17,8 @@ import os
 import signal
 import subprocess
 import tempfile
-from pathlib import Path
-
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any, cast
 
 import redis.asyncio as aioredis
