@@ -35,6 +35,7 @@ from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.connection import AbstractConnection
 
 from daemon.constants import REPLICA_ACK_TIMEOUT_MS, STREAM_DEDUPE_INFIX, STREAM_DEDUPE_TTL_S
+from daemon.errors import ConfigError
 from daemon.storage.redis import Primary, RedisClient
 from daemon.streams.source import Source
 
@@ -71,9 +72,12 @@ def hash_tag(key: str) -> str | None:
     return key[start + 1:end] if end > start + 1 else None
 
 
-def slot_prefix(key: str) -> str:
-    """A prefix that puts a key in `key`'s hash slot: `key` itself if it has a tag, else `{key}`."""
-    return key if hash_tag(key) is not None else "{" + key + "}"
+def slot_prefix(key: str) -> str | None:
+    """A prefix that puts a key in `key`'s hash slot: `key` itself if it has a tag, else `{key}`;
+    None for an untagged key holding a `}`, whose slot no other key is sure to share."""
+    if hash_tag(key) is not None:
+        return key
+    return None if "}" in key else "{" + key + "}"
 
 
 class Stream:
@@ -82,7 +86,11 @@ class Stream:
         self.key = key
         self.source = source
         self.primary = Primary(redis, key)
-        self._prefix = slot_prefix(key)
+        prefix = slot_prefix(key)
+        if prefix is None and isinstance(redis, RedisCluster):
+            raise ConfigError(f"DBM_{source.key_setting.upper()}={key!r}: on a Redis Cluster a stream key "
+                              "needs a {tag}, or no }, so that its markers share its hash slot")
+        self._prefix = prefix or key
         # where markers of older releases may exist and are in reach of one script (see above)
         self._older_markers = self._prefix != key and not isinstance(redis, RedisCluster)
 
