@@ -236,7 +236,15 @@ def _resolve(setting: Setting, flag: str | None, environ: Mapping[str, str]) -> 
     try:
         return setting.parse(raw)
     except ValueError as exc:
-        raise ConfigError(f"{setting.env}={raw!r}: {exc}") from None
+        raise ConfigError(f"{setting.env}={_without_password(raw)!r}: {exc}") from None
+
+
+_URL_PASSWORD = re.compile(r"(://[^/@:]*:)[^@/]*@")
+
+
+def _without_password(value: str) -> str:
+    """A URL as an error may show it: `redis://:***@host`, never the password."""
+    return _URL_PASSWORD.sub(r"\1***@", value)
 
 
 def _credential_path(name: str, environ: Mapping[str, str]) -> Path:
