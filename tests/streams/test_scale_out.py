@@ -9,12 +9,12 @@ import time
 import pytest
 from redis.crc import key_slot
 
-from daemon.errors import ConfigError
+from daemon.errors import ConfigError, StartupError
 from daemon.storage.redis import connect
 from daemon.streams.audit import AUDIT
 from daemon.streams.commands import repair, verify
 from daemon.streams.stream import NotReplicated, Stream, hash_tag, slot_prefix
-from tests.support import REDIS_URL, PrivateRedis, make_settings, running, stream_entries, wait_for_entries
+from tests.support import REDIS_URL, PrivateRedis, free_port, make_settings, running, stream_entries, wait_for_entries
 
 
 def audit_entry(tx_id: int, key: str = "k") -> dict[str, str]:
@@ -136,3 +136,12 @@ async def test_repair_appends_what_a_redis_lost_once_and_then_verifies(private_r
     assert again.getvalue().startswith("repair: 0 transactions lost")
     assert [e["amount"] for e in stream_entries(private_redis.url, "audit")] == [str(a) for a in range(1, 8)]
     client.close()
+
+
+async def test_repair_says_in_one_line_that_redis_is_unreachable(sqlite_rpc, tmp_path):
+    await sqlite_rpc.result("create_user", {"email": "q@x.io", "user_id": "q"})
+    await sqlite_rpc.result("top_up_credits", ["q", 1])
+    settings = make_settings(database_url=sqlite_rpc.services.settings.database_url,
+                             redis_url=f"redis://127.0.0.1:{free_port()}/0", audit_stream="audit", state_dir=tmp_path)
+    with pytest.raises(StartupError, match="^Redis is unreachable"):
+        await repair(settings, out=io.StringIO())
