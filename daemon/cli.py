@@ -26,10 +26,11 @@ T = TypeVar("T")
 # flags offer only those
 _LOGS = ("log_level", "log_format")
 _READS: dict[str, tuple[str, ...]] = {
-    "migrate": ("state_dir", "database_url", "call_timeout_s", *_LOGS),
+    "migrate": ("state_dir", "database_url", "pgbouncer", "call_timeout_s", *_LOGS),
     "check": ("host", "port"),
     "audit tail": ("state_dir", "redis_url", "audit_stream", "call_timeout_s", *_LOGS),
-    "audit verify": ("state_dir", "database_url", "redis_url", "audit_stream", "call_timeout_s", *_LOGS),
+    "audit verify": ("state_dir", "database_url", "pgbouncer", "redis_url", "audit_stream", "call_timeout_s", *_LOGS),
+    "audit repair": ("state_dir", "database_url", "pgbouncer", "redis_url", "audit_stream", "call_timeout_s", *_LOGS),
     "events tail": ("state_dir", "redis_url", "events_stream", "call_timeout_s", *_LOGS),
 }
 
@@ -79,6 +80,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         source = _source(args.command)
         _run_loop(commands.tail(settings, source, args.follow, args.group, args.consumer, args.min_idle_ms))
         return 0
+    if args.stream_command == "repair":
+        return 0 if _run_loop(commands.repair(settings)) else 1
     return 0 if _run_loop(commands.verify(settings)) else 1
 
 
@@ -116,6 +119,9 @@ def _parser() -> argparse.ArgumentParser:
     _tail_parser(audit_commands, "audit", "print audit entries as JSON lines")
     _with_settings(audit_commands.add_parser("verify", help="compare the ledger with the audit stream; exit 1 on any "
                                              "difference"), _READS["audit verify"])
+    _with_settings(audit_commands.add_parser("repair", help="append from the ledger every transaction the audit stream "
+                                             "lost (what verify reports missing), once; then verify"),
+                   _READS["audit repair"])
     events = commands.add_parser("events", help="read the execution event stream")
     events_commands = events.add_subparsers(dest="stream_command", required=True, metavar="EVENTS_COMMAND")
     _tail_parser(events_commands, "events", "print execution events as JSON lines")

@@ -49,7 +49,10 @@ RELAY_VACUUM_EVERY = 100_000  # relayed rows between VACUUMs of an outbox (Postg
 # back-off while a store is down (a relay; tail --follow reconnecting): first, ceiling
 RELAY_RETRY_FIRST_S, RELAY_RETRY_MAX_S = 0.05, 5.0
 STREAM_DEDUPE_TTL_S = 7 * 24 * 3600  # how long a relayed row is remembered against a re-send
-STREAM_DEDUPE_INFIX = ":relayed:"  # stream key + this + id:row digest: the marker that an entry was appended
+STREAM_DEDUPE_INFIX = ":relayed:"  # {stream key} + this + id:row digest: the marker that an entry was appended
+# a master with replicas: how long the relay waits for one to acknowledge a batch (WAIT) before it
+# keeps the batch's outbox rows for a later re-send (daemon/streams/stream.py)
+REPLICA_ACK_TIMEOUT_MS = 200
 
 TAIL_RECLAIM_IDLE_MS = 60_000  # tail --group: reclaim entries another consumer left unacknowledged this long
 

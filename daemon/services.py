@@ -12,8 +12,6 @@ import os
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-import redis.asyncio as aioredis
-
 from daemon.auth import Tokens
 from daemon.constants import HEALTH_CHECK_TIMEOUT_S, SHUTDOWN_GRACE_S, START_RETRY_FIRST_S, START_RETRY_MAX_S
 from daemon.context import State
@@ -41,7 +39,7 @@ class Services:
     settings: Settings
     registry: Registry  # the methods this daemon serves
     db: Database
-    redis: aioredis.Redis
+    redis: redis_store.RedisClient
     audit_relay: Relay
     events_relay: Relay
     metrics: Metrics
@@ -60,7 +58,7 @@ class Services:
             if domain.check is not None:
                 domain.check(settings)
         metrics = Metrics()
-        db = Database(settings.database_url, settings.pool_size, settings.call_timeout_s)
+        db = Database(settings.database_url, settings.pool_size, settings.call_timeout_s, settings.pgbouncer)
         await _retry("database", settings.start_timeout_s, db.connect, db.ping)
         for applied in await upgrade(settings.database_url):
             log.info("applied migration %s", applied)
@@ -106,13 +104,15 @@ class Services:
         # side by side: together they take no longer than the audit relay alone did
         await asyncio.gather(self.audit_relay.stop(flush_timeout_s=SHUTDOWN_GRACE_S / 2),
                              self.events_relay.stop(flush_timeout_s=SHUTDOWN_GRACE_S / 2))
+        for relay in (self.audit_relay, self.events_relay):
+            await relay.stream.primary.aclose()
         await self.redis.aclose()
         if self.embedded is not None:
             await self.embedded.stop()
         await self.db.disconnect()
 
 
-def _relay(settings: Settings, db: Database, redis: aioredis.Redis, source: Source, metrics: StreamMetrics) -> Relay:
+def _relay(settings: Settings, db: Database, redis: redis_store.RedisClient, source: Source, metrics: StreamMetrics) -> Relay:
     return Relay(db, Stream(redis, source.key(settings), source), metrics)
 
 

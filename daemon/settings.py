@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from daemon.errors import ConfigError
+from daemon.storage import redis_url
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,6 +67,12 @@ def _database_url(text: str) -> str:
     return text
 
 
+def _on_off(text: str) -> bool:
+    if text in ("on", "off"):
+        return text == "on"
+    raise ValueError("must be on or off")
+
+
 def _log_format(text: str) -> str:
     if text in ("auto", "json", "console"):
         return text
@@ -73,9 +80,12 @@ def _log_format(text: str) -> str:
 
 
 def _redis_url(text: str) -> str:
+    if redis_url.is_multi_host(text):
+        redis_url.parse(text)  # its ValueError names what is wrong
+        return text
     if text == "embedded" or urlsplit(text).scheme in ("redis", "rediss", "unix"):
         return text
-    raise ValueError("must be embedded, redis://, rediss:// or unix://")
+    raise ValueError("must be embedded, redis://, rediss://, unix://, redis+cluster:// or redis+sentinel://")
 
 
 # scheme://host[:port], as a browser sends it in Origin: no user, path, query or fragment
@@ -109,7 +119,8 @@ SETTINGS: tuple[Setting, ...] = (
             "(under systemd: $STATE_DIRECTORY; else .)"),
     Setting("database_url", None, "postgresql://… (asyncpg) or sqlite:///path "
             "(default: sqlite:///<state dir>/dbmanager.sqlite3)", _database_url),
-    Setting("redis_url", "embedded", "redis://…, rediss://…, unix:///path, or embedded "
+    Setting("redis_url", "embedded", "redis://…, rediss://…, unix:///path, redis+cluster://HOST:PORT[,…] "
+            "(Redis Cluster), redis+sentinel://HOST:PORT[,…]/SERVICE (Sentinel), or embedded "
             "(a private Redis server in the state directory)", _redis_url),
     Setting("host", "127.0.0.1", "listen address"),
     Setting("port", "8005", "listen port", _port),
@@ -123,6 +134,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_batch", "1000", "larger batches get one -32600 error", _positive_int),
     Setting("call_timeout_s", "30", "a call running longer gets -32003", _positive_float),
     Setting("pool_size", "10", "database connections in the shared pool (PostgreSQL)", _positive_int),
+    Setting("pgbouncer", "off", "on: PostgreSQL is reached through PgBouncer in transaction mode, so the daemon "
+            "prepares no named statements (docs/SCALING.md)", _on_off),
     Setting("max_concurrent_calls", "1024", "calls running at once across all requests; more wait their turn", _positive_int),
     Setting("max_calls_per_request", "64", "calls of one request (a batch) running at once: one caller cannot take every "
             "slot", _positive_int),
@@ -155,6 +168,7 @@ class Settings:
     max_batch: int
     call_timeout_s: float
     pool_size: int
+    pgbouncer: bool
     max_concurrent_calls: int
     max_calls_per_request: int
     max_response_bytes: int
@@ -222,7 +236,15 @@ def _resolve(setting: Setting, flag: str | None, environ: Mapping[str, str]) -> 
     try:
         return setting.parse(raw)
     except ValueError as exc:
-        raise ConfigError(f"{setting.env}={raw!r}: {exc}") from None
+        raise ConfigError(f"{setting.env}={_without_password(raw)!r}: {exc}") from None
+
+
+_URL_PASSWORD = re.compile(r"(://[^/@:]*:)[^@/]*@")
+
+
+def _without_password(value: str) -> str:
+    """A URL as an error may show it: `redis://:***@host`, never the password."""
+    return _URL_PASSWORD.sub(r"\1***@", value)
 
 
 def _credential_path(name: str, environ: Mapping[str, str]) -> Path:

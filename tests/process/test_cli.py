@@ -19,7 +19,7 @@ def dbmanager(*args: str, timeout: float = 60, cwd=None, **settings) -> subproce
 
 
 @pytest.mark.parametrize("command", [[], ["serve"], ["migrate"], ["check"], ["openrpc"], ["audit"], ["audit", "tail"],
-                                     ["audit", "verify"], ["events"], ["events", "tail"]])
+                                     ["audit", "verify"], ["audit", "repair"], ["events"], ["events", "tail"]])
 def test_every_command_answers_help(command):
     result = dbmanager(*command, "--help")
     assert result.returncode == 0 and "usage: dbmanager" in result.stdout
@@ -36,6 +36,7 @@ def test_serve_help_lists_every_setting():
     (["check"], ["DBM_HOST", "DBM_PORT"], ["DBM_DATABASE_URL", "DBM_MAX_BATCH", "DBM_AUTH_TOKENS_FILE"]),
     (["audit", "tail"], ["DBM_REDIS_URL", "DBM_AUDIT_STREAM"], ["DBM_PORT", "DBM_MAX_BODY_BYTES"]),
     (["audit", "verify"], ["DBM_DATABASE_URL", "DBM_REDIS_URL"], ["DBM_HOST", "DBM_POOL_SIZE"]),
+    (["audit", "repair"], ["DBM_DATABASE_URL", "DBM_REDIS_URL", "DBM_PGBOUNCER"], ["DBM_HOST", "DBM_POOL_SIZE"]),
     (["events", "tail"], ["DBM_REDIS_URL", "DBM_EVENTS_STREAM"], ["DBM_AUDIT_STREAM", "DBM_DATABASE_URL"]),
 ])
 def test_each_command_offers_only_the_settings_it_reads(command, shown, not_shown):
@@ -117,7 +118,8 @@ def test_version_names_the_release():
 
 
 def test_commands_that_read_state_say_there_is_none_and_create_nothing(tmp_path):
-    for args, says in ((["audit", "verify"], "no dbmanager state in"), (["audit", "tail"], "no dbmanager is running in"),
+    for args, says in ((["audit", "verify"], "no dbmanager state in"), (["audit", "repair"], "no dbmanager state in"),
+                       (["audit", "tail"], "no dbmanager is running in"),
                        (["events", "tail"], "no dbmanager is running in"),
                        (["events", "tail", "--follow"], "no dbmanager is running in")):
         result = dbmanager(*args, cwd=tmp_path)
@@ -140,6 +142,12 @@ def test_audit_tail_reads_a_running_daemons_embedded_redis_and_never_stops_it(sp
     assert daemon.call("get_credits", ["e"])["result"] == 7  # its Redis is still there
     verify = dbmanager("audit", "verify", cwd=tmp_path, audit_stream=f"dbm-test:e:{tmp_path.name}")
     assert verify.returncode == 0, verify.stdout + verify.stderr
+    repair = dbmanager("audit", "repair", cwd=tmp_path, audit_stream=f"dbm-test:e:{tmp_path.name}")
+    assert repair.returncode == 0 and repair.stdout.startswith("repair: 0 transactions lost"), repair.stdout
+    daemon.stop()
+    repair = dbmanager("audit", "repair", cwd=tmp_path, audit_stream=f"dbm-test:e:{tmp_path.name}")
+    lines = repair.stderr.strip().splitlines()
+    assert repair.returncode == 1 and len(lines) == 1 and "no dbmanager is running in" in lines[0], repair.stderr
 
 
 def test_the_served_document_names_the_address_the_daemon_printed(spawn_daemon, redis_url, stream_key, tmp_path):

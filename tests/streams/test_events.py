@@ -92,7 +92,7 @@ async def test_re_sending_an_event_appends_nothing_but_a_reused_id_of_another_ch
     assert await stream.append([{**first, "status": "RUNNING"}]) == 1
     assert await stream.append([{**first, "at": now_rfc3339()}]) == 1
     assert len(stream_entries(REDIS_URL, events_key)) == 3
-    assert stream.marker(first).startswith(f"{events_key}:relayed:{first['event_id']}:")
+    assert stream.marker(first).startswith(f"{{{events_key}}}:relayed:{first['event_id']}:")
 
 
 async def test_two_relays_on_one_outbox_append_each_event_once(db_url, stream_key, events_key, tmp_path):
