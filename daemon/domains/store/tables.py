@@ -69,6 +69,9 @@ store_listing_versions = Table(
     Column("reviewed_at", Timestamp, nullable=True),
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
+    # what the version is found by (name, sub-heading, description, categories): the text that is
+    # embedded, and that full-text search indexes (to_tsvector on PostgreSQL, FTS5 on SQLite)
+    Column("search_text", Text, nullable=False, server_default=""),
     UniqueConstraint("store_listing_id", "version", name="uq_store_listing_versions_listing_version"),
     Index("ix_store_listing_versions_graph", "graph_id", "graph_version"),
     Index("ix_store_listing_versions_status", "submission_status"),

@@ -214,6 +214,16 @@ async function integrations(db: Dbmanager): Promise<void> {
     { code: 1002, data: { kind: "user", id: "nobody" } });
 }
 
+async function store(db: Dbmanager, graphId: string): Promise<void> {
+  const profile = await call("create_or_update_profile", db.create_or_update_profile("ada", "ada", "Ada", "makes agents"));
+  assert.deepEqual(profile, { username: "ada", name: "Ada", description: "makes agents", links: [], avatar_url: null, is_featured: false });
+  const submitted = await call("create_store_submission", db.create_store_submission(
+    "ada", graphId, 1, "echo", "Echo", "repeats what it hears", "An agent that answers with its question.", ["tools"]));
+  assert.deepEqual([submitted.submission_status, submitted.version, submitted.slug], ["PENDING", 1, "echo"]);
+  const approved = await call("review_store_submission", db.review_store_submission(submitted.store_listing_version_id, true, "ada", "fine"));
+  assert.deepEqual([approved.submission_status, approved.review_comments], ["APPROVED", "fine"]);
+}
+
 async function main(base: string): Promise<void> {
   const db = client(base);
   await system(db, base);
@@ -226,6 +236,7 @@ async function main(base: string): Promise<void> {
   await notifications(db);
   await communication(db);
   await integrations(db);
+  await store(db, graphId);
   console.log(JSON.stringify([...called].sort()));
 }
 

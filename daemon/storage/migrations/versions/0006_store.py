@@ -85,6 +85,7 @@ def upgrade() -> None:
     sa.Column('reviewed_at', sa.String(length=32), nullable=True),
     sa.Column('created_at', sa.String(length=32), nullable=False),
     sa.Column('updated_at', sa.String(length=32), nullable=False),
+    sa.Column('search_text', sa.Text(), server_default='', nullable=False),
     sa.ForeignKeyConstraint(['store_listing_id'], ['store_listings.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('store_listing_id', 'version', name='uq_store_listing_versions_listing_version')
