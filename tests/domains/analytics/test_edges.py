@@ -112,3 +112,23 @@ async def test_bad_params_name_the_param(ann):
         if error["code"] != -32602 or error["data"]["param"] != param:
             failed.append((method, params, error))
     assert not failed, failed
+
+
+async def test_marketplace_monitoring_counts_graphs_with_an_approved_live_listing(ann):
+    await ann.result("create_user", {"email": "bob@x.io", "user_id": "bob"})
+    for graph_id in ("listed", "pending", "rejected"):
+        await _graph(ann, graph_id)
+        submitted = await ann.result("create_store_submission", {
+            "user_id": "ann", "graph_id": graph_id, "graph_version": 1, "slug": graph_id, "name": graph_id,
+            "sub_heading": "h", "description": "d"})
+        if graph_id != "pending":
+            await ann.result("review_store_submission", {"store_listing_version_id": submitted["store_listing_version_id"],
+                                                         "is_approved": graph_id == "listed", "reviewer_id": "admin"})
+        await _runs(ann, graph_id, [{}] * 3)
+    await _runs(ann, "listed", [{}] * 2, user_id="bob")  # a public graph: anyone's runs count
+    await _runs(ann, "listed", [{}], status="FAILED", days_ago=40)  # too old
+    assert await ann.result("get_marketplace_graphs_for_monitoring", {"min_executions": 1}) == [
+        {"graph_id": "listed", "user_id": None, "execution_count": 5}]
+    assert await ann.result("get_marketplace_graphs_for_monitoring", [50, 6]) == [
+        {"graph_id": "listed", "user_id": None, "execution_count": 6}]
+    assert await ann.result("get_marketplace_graphs_for_monitoring", [50, 7]) == []
