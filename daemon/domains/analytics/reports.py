@@ -30,28 +30,40 @@ def since(days_back: int) -> str:
 
 
 async def block_error_stats(conn: Any, start: str, end: str) -> list[BlockErrorStats]:
-    ne, ge = node_executions, graph_executions
-    total, failed = func.count(), func.count().filter(ne.c.status == "FAILED")
-    query = (select(graph_nodes.c.block_id, total, failed)
-             .select_from(ne.join(graph_nodes, graph_nodes.c.id == ne.c.node_id).join(ge, ge.c.id == ne.c.graph_exec_id))
-             .where(ne.c.added_time >= start, ne.c.added_time <= end, ge.c.is_deleted.is_(False))
-             .group_by(graph_nodes.c.block_id).having(total >= MIN_BLOCK_EXECUTIONS)
-             .order_by(graph_nodes.c.block_id))
     return [{"block_id": block, "total_executions": int(n), "failed_executions": int(bad),
              "error_rate": int(bad) / int(n) * 100}
-            for block, n, bad in ((r[0], r[1], r[2]) for r in await conn.fetch_all(query))]
+            for block, n, bad in ((r[0], r[1], r[2]) for r in await conn.fetch_all(block_error_query(start, end)))]
+
+
+def block_error_query(start: str, end: str) -> Any:
+    ne, ge = node_executions, graph_executions
+    total, failed = func.count(), func.count().filter(ne.c.status == "FAILED")
+    return (select(graph_nodes.c.block_id, total, failed)
+            .select_from(ne.join(graph_nodes, graph_nodes.c.id == ne.c.node_id).join(ge, ge.c.id == ne.c.graph_exec_id))
+            .where(ne.c.added_time >= start, ne.c.added_time <= end, ge.c.is_deleted.is_(False))
+            .group_by(graph_nodes.c.block_id).having(total >= MIN_BLOCK_EXECUTIONS)
+            .order_by(graph_nodes.c.block_id))
 
 
 async def frequently_executed(conn: Any, days_back: int, min_executions: int) -> list[GraphExecutionCount]:
+    return [{"graph_id": r[0], "user_id": r[1], "execution_count": int(r[2])}
+            for r in await conn.fetch_all(frequent_query(days_back, min_executions))]
+
+
+def frequent_query(days_back: int, min_executions: int) -> Any:
     ge, count = graph_executions, func.count().label("execution_count")
-    query = (select(ge.c.graph_id, ge.c.user_id, count)
-             .where(*_finished_since(days_back))
-             .group_by(ge.c.graph_id, ge.c.user_id).having(func.count() >= min_executions)
-             .order_by(count.desc(), ge.c.graph_id, ge.c.user_id))
-    return [{"graph_id": r[0], "user_id": r[1], "execution_count": int(r[2])} for r in await conn.fetch_all(query)]
+    return (select(ge.c.graph_id, ge.c.user_id, count)
+            .where(*_finished_since(days_back))
+            .group_by(ge.c.graph_id, ge.c.user_id).having(func.count() >= min_executions)
+            .order_by(count.desc(), ge.c.graph_id, ge.c.user_id))
 
 
 async def marketplace_graphs(conn: Any, days_back: int, min_executions: int) -> list[GraphExecutionCount]:
+    return [{"graph_id": r[0], "user_id": None, "execution_count": int(r[1])}
+            for r in await conn.fetch_all(marketplace_query(days_back, min_executions))]
+
+
+def marketplace_query(days_back: int, min_executions: int) -> Any:
     """Graphs whose store listing is live (not deleted) with an APPROVED active version, and
     their finished executions (any user, any version) in the period."""
     sl, slv, ge = store_listings, store_listing_versions, graph_executions
@@ -60,16 +72,15 @@ async def marketplace_graphs(conn: Any, days_back: int, min_executions: int) -> 
               .where(sl.c.has_approved_version.is_(True), sl.c.is_deleted.is_(False),
                      slv.c.submission_status == "APPROVED").subquery("listed"))
     count = func.count().label("execution_count")
-    query = (select(listed.c.graph_id, count).select_from(listed.join(ge, ge.c.graph_id == listed.c.graph_id))
-             .where(*_finished_since(days_back))
-             .group_by(listed.c.graph_id).having(func.count() >= min_executions)
-             .order_by(count.desc(), listed.c.graph_id))
-    return [{"graph_id": r[0], "user_id": None, "execution_count": int(r[1])} for r in await conn.fetch_all(query)]
+    return (select(listed.c.graph_id, count).select_from(listed.join(ge, ge.c.graph_id == listed.c.graph_id))
+            .where(*_finished_since(days_back))
+            .group_by(listed.c.graph_id).having(func.count() >= min_executions)
+            .order_by(count.desc(), listed.c.graph_id))
 
 
 async def accuracy_trends(conn: Any, kind: str, graph_id: str, days_back: int, user_id: str | None,
                           drop_threshold: float, include_historical: bool) -> AccuracyTrends:
-    rows = [_day(r) for r in await conn.fetch_all(_trend_query(kind, graph_id, days_back, user_id, include_historical))]
+    rows = [_day(r) for r in await conn.fetch_all(trend_query(kind, graph_id, days_back, user_id, include_historical))]
     now = datetime.now(UTC)
     if not rows:
         latest: AccuracyData = {"date": now.date().isoformat(), "daily_score": None, "three_day_avg": None,
@@ -85,7 +96,7 @@ async def accuracy_trends(conn: Any, kind: str, graph_id: str, days_back: int, u
     return {"latest_data": latest, "alert": alert, "historical_data": rows if include_historical else None}
 
 
-def _trend_query(kind: str, graph_id: str, days_back: int, user_id: str | None, include_historical: bool) -> Any:
+def trend_query(kind: str, graph_id: str, days_back: int, user_id: str | None, include_historical: bool) -> Any:
     """Days (UTC) with at least three scored finished executions, newest first: each day's mean
     score × 100 and the mean of the last 3, 7 and 14 such days (rows, as the seed's window)."""
     ge = graph_executions

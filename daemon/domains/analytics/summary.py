@@ -22,7 +22,7 @@ ZERO: Any = literal_column("0")  # not a bind param: asyncpg would have PostgreS
 
 
 async def summary(conn: Any, kind: str, user_id: str, start: str, end: str) -> UserExecutionSummaryStats:
-    rows = [r._mapping for r in await conn.fetch_all(_per_graph(kind, user_id, start, end))]
+    rows = [r._mapping for r in await conn.fetch_all(per_graph_query(kind, user_id, start, end))]
     time, with_stats = sum(float(r["walltime"]) for r in rows), sum(int(r["with_stats"]) for r in rows)
     breakdown: dict[str, float] = {}
     for r in rows:
@@ -41,7 +41,7 @@ async def summary(conn: Any, kind: str, user_id: str, start: str, end: str) -> U
     }
 
 
-def _per_graph(kind: str, user_id: str, start: str, end: str) -> Any:
+def per_graph_query(kind: str, user_id: str, start: str, end: str) -> Any:
     """Per graph: runs, COMPLETED, FAILED+TERMINATED, cost, walltime, runs with stats, the last
     run's created_at, and the name of the graph's highest version."""
     ge = graph_executions

@@ -9,7 +9,7 @@ from daemon.rpc.schema import Doc, Len
 
 ApplicationId = Annotated[str, Len(1, 255), Doc("the client application's id, kept as given")]
 Scope = Annotated[str, Len(1, 255)]
-Secret = Annotated[str, Len(1, 4096), Doc("the plaintext: only its SHA-256 digest is stored, and it is never returned")]
+Secret = Annotated[str, Len(1, 2048), Doc("the plaintext: only its SHA-256 digest is stored, and it is never returned")]
 
 
 class Grant(TypedDict):
