@@ -9,7 +9,8 @@ and graphs, 100 of them listed in the store with an approved version; per graph 
 execution; creation times spread over 60 days; stats with cost, walltime and, for most,
 correctness_score), ANALYZEs it, then runs each analytics query as the daemon builds it: the median
 of 5 timed runs, and its EXPLAIN (ANALYZE, BUFFERS) plan. Needs PostgreSQL on 127.0.0.1:5432
-(trust; DBM_BENCH_PG_URL overrides the admin URL).
+(trust; DBM_BENCH_PG_URL overrides the admin URL). One graph (g0, user u0) has a tenth of all
+executions, as a popular agent would: the per-graph and per-user reports are measured on it.
 """
 
 from __future__ import annotations
@@ -52,18 +53,19 @@ INSERT INTO graph_nodes (id, graph_id, graph_version, block_id, input_default, m
   SELECT 'n' || i || '-' || k, 'g' || i, 1, 'block-' || ((i * 3 + k) % 50), '{{}}', '{{}}'
   FROM generate_series(0, {graphs} - 1) i, generate_series(0, 2) k;
 INSERT INTO graph_executions (id, user_id, graph_id, graph_version, status, created_at, is_deleted, is_shared, stats)
-  SELECT 'e' || i, 'u' || (i % {graphs}), 'g' || (i % {graphs}), 1,
+  SELECT 'e' || i, 'u' || (CASE WHEN i % 10 = 0 THEN 0 ELSE i % {graphs} END),
+         'g' || (CASE WHEN i % 10 = 0 THEN 0 ELSE i % {graphs} END), 1,
          (ARRAY['COMPLETED','COMPLETED','COMPLETED','FAILED','TERMINATED','RUNNING','QUEUED'])[1 + i % 7],
-         to_char((now() - ((i * 7919) % {n}) * (5184.0 / {n}) * interval '1000 seconds') AT TIME ZONE 'UTC',
+         to_char((now() - ((i::bigint * 7919) % {n}) * (5184.0 / {n}) * interval '1000 seconds') AT TIME ZONE 'UTC',
                  'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
          i % 50 = 0, false,
-         CASE WHEN i % 10 = 0 THEN NULL
+         CASE WHEN i % 10 = 5 THEN NULL
               WHEN i % 3 = 0 THEN json_build_object('cost', i % 97, 'walltime', (i % 13) * 0.5)::text
               ELSE json_build_object('cost', i % 97, 'walltime', (i % 13) * 0.5,
                                      'correctness_score', ((i * 37) % 100) / 100.0)::text END
   FROM generate_series(0, {n} - 1) i;
 INSERT INTO node_executions (id, graph_exec_id, node_id, status, added_time)
-  SELECT 'ne' || i, 'e' || i, 'n' || (i % {graphs}) || '-' || (i % 3),
+  SELECT 'ne' || i, 'e' || i, 'n' || substr(e.graph_id, 2) || '-' || (i % 3),
          CASE WHEN i % 9 = 0 THEN 'FAILED' ELSE 'COMPLETED' END, e.created_at
   FROM generate_series(0, {n} - 1) i JOIN graph_executions e ON e.id = 'e' || i;
 INSERT INTO profiles (id, user_id, username, name, description, links, created_at, updated_at)
@@ -89,9 +91,10 @@ def queries() -> dict[str, Any]:
         "get_block_error_stats (today, UTC)": block_error_query(since(0)[:11] + "00:00:00.000000Z", since(0)),
         "get_frequently_executed_graphs (30 days, min 10)": frequent_query(30, 10),
         "get_accuracy_trends_and_alerts (one graph, 30 days, historical)": trend_query(
-            "postgresql", "g7", 30, None, True),
+            "postgresql", "g0", 30, None, True),
         "get_marketplace_graphs_for_monitoring (30 days, min 10)": marketplace_query(30, 10),
-        "get_user_execution_summary_data (one user, 30 days)": per_graph_query("postgresql", "u7", since(30), since(0)),
+        "get_user_execution_summary_data (the busiest user, 30 days)": per_graph_query("postgresql", "u0", since(30),
+                                                                                      since(0)),
     }
 
 
