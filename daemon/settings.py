@@ -58,6 +58,13 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0 or value == float("inf"):
+        raise ValueError("must be a number, 0 or more")
+    return value
+
+
 def _database_url(text: str) -> str:
     scheme = urlsplit(text).scheme
     if scheme not in ("sqlite", "postgresql", "postgres"):
@@ -146,6 +153,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("cors_origins", None, "origins whose pages may call the daemon from a browser, comma-separated "
             "(e.g. https://app.example.com,http://localhost:5173), or * for any (only with DBM_AUTH_TOKENS_FILE); "
             "unset: no CORS headers", _origins),
+    Setting("oauth_cleanup_interval_s", "3600", "seconds between the daemon's own deletions of expired OAuth codes "
+            "and tokens; 0 turns them off", _non_negative_float),
     Setting("start_timeout_s", "30", "how long start-up retries the stores before giving up", _positive_float),
     Setting("log_level", "info", "debug, info, warning or error"),
     Setting("log_format", "auto", "json (one object per line), console (for people), or auto: console when stderr is "
@@ -174,6 +183,7 @@ class Settings:
     max_response_bytes: int
     max_connections: int
     cors_origins: tuple[str, ...] | None
+    oauth_cleanup_interval_s: float  # 0: off
     start_timeout_s: float
     log_level: str
     log_format: str

@@ -4,13 +4,28 @@ one entry in DOMAINS."""
 
 from sqlalchemy import MetaData, Table
 
-from daemon.domains import credits, executions, graphs, integrations, notifications, reviews, system, users
+from daemon.domains import (
+    analytics,
+    credits,
+    executions,
+    graphs,
+    integrations,
+    library,
+    notifications,
+    oauth,
+    onboarding,
+    reviews,
+    store,
+    system,
+    users,
+)
 from daemon.rpc.registry import Domain
 from daemon.storage.metadata import metadata
 from daemon.streams.tables import audit_outbox
 
 DOMAINS: tuple[Domain, ...] = (system.DOMAIN, users.DOMAIN, credits.DOMAIN, graphs.DOMAIN, executions.DOMAIN,
-                               integrations.DOMAIN, notifications.DOMAIN, reviews.DOMAIN)
+                               integrations.DOMAIN, notifications.DOMAIN, reviews.DOMAIN, store.DOMAIN,
+                               library.DOMAIN, onboarding.DOMAIN, oauth.DOMAIN, analytics.DOMAIN)
 
 # Tables no one domain owns: the outbox that feeds the streams
 SHARED_TABLES: tuple[Table, ...] = (audit_outbox,)

@@ -5,7 +5,7 @@ at registration, and compiles one small checker per param; `daemon.rpc.schema` g
 Schema that `rpc.discover` publishes from the same annotation, so validation and discovery
 cannot disagree.
 
-Supported annotations: str, int, bool, dict, Any, list[T], Literal[...], T | None, and
+Supported annotations: str, int, float (any JSON number), bool, dict, Any, list[T], Literal[...], T | None, and
 Annotated[T, Len(...) | Range(...) | JsonSize(...) | Doc(...) | Format(...)].
 """
 
@@ -141,8 +141,15 @@ def _anything(name: str, value: Any) -> None:
     """Any JSON value: what orjson parsed is one."""
 
 
+def _number_check(name: str, value: Any) -> None:
+    # a JSON number: an integer or a float, never true/false (bool is a subclass of int)
+    if type(value) not in (int, float):
+        raise InvalidParams(name, "must be a number")
+
+
 _SCALARS: dict[Any, Checker] = {
     str: _text_check,
+    float: _number_check,
     int: _type_check(int, "an integer"),
     bool: _type_check(bool, "a boolean"),
     dict: _type_check(dict, "an object"),

@@ -91,6 +91,8 @@ def least(schema: dict[str, Any]) -> Any:
         return schema["enum"][0]
     if "type" not in schema:  # any JSON value (KV data, a pin's value)
         return None
+    if schema.get("format") == "date-time":  # an expiry, say: the plainest string is none
+        return "2030-01-01T00:00:00Z"
     return {"integer": schema.get("minimum", 0), "string": "x" * max(schema.get("minLength", 1), 1),
             "boolean": False, "array": [], "object": {}}[schema["type"]]
 

@@ -144,27 +144,43 @@ def _credit(amount: int, metadata: dict[str, Any]) -> Plan:
 
 
 async def write(ctx: Context, user_id: str, key: str | None, tx_type: str, request: dict[str, Any], plan: Plan) -> int:
-    """One ledger write, in one transaction: lock the user's funds, replay a known key, apply
-    what `plan` decides, append the ledger row and its outbox row. Returns the new balance."""
-    digest = request_hash(tx_type, request)
+    """One ledger write, in one transaction of its own (see `record`), and the audit relay woken
+    once it commits. Returns the new balance."""
     async with ctx.db.write() as conn:
-        funds = await lock_funds(conn, user_id)
-        if key is not None:
-            replayed = await _replay(conn, user_id, key, digest)
-            if replayed is not None:
-                return replayed
-        amount, metadata, refund_of = await plan(conn, funds)
-        new_balance = funds.balance + amount
-        if new_balance > MAX_SAFE_INTEGER:
-            raise InvalidParams("amount", "would take the balance past 2^53-1")
-        await conn.execute(balances.update().where(balances.c.user_id == user_id).values(balance=new_balance))
-        tx_id = await conn.fetch_val(transactions.insert().values(
-            user_id=user_id, transaction_key=key or uuid.uuid4().hex, type=tx_type, amount=amount,
-            running_balance=new_balance, metadata=orjson.dumps(metadata).decode(), created_at=now_rfc3339(),
-            request_hash=digest, refund_of=refund_of,
-        ).returning(transactions.c.id))
-        await audit.enqueue(conn, tx_id)
+        new_balance = await record(conn, user_id, key, tx_type, request, plan)
     ctx.audit_committed()
+    return new_balance
+
+
+async def grant(conn: Any, user_id: str, amount: int, reason: str, key: str) -> int:
+    """grant_credits inside the caller's transaction (onboarding's rewards): the same request, so
+    a key replays alike whichever path wrote it first. The caller wakes the audit relay
+    (`ctx.audit_committed()`) once its transaction commits."""
+    return await record(conn, user_id, key, "GRANT", {"amount": amount, "reason": reason},
+                        _credit(amount, {"reason": reason}))
+
+
+async def record(conn: Any, user_id: str, key: str | None, tx_type: str, request: dict[str, Any], plan: Plan) -> int:
+    """One ledger write inside the caller's transaction: lock the user's funds, replay a known
+    key, apply what `plan` decides, append the ledger row and its outbox row (committed with the
+    caller's transaction, so audited exactly once). Returns the new balance."""
+    digest = request_hash(tx_type, request)
+    funds = await lock_funds(conn, user_id)
+    if key is not None:
+        replayed = await _replay(conn, user_id, key, digest)
+        if replayed is not None:
+            return replayed
+    amount, metadata, refund_of = await plan(conn, funds)
+    new_balance = funds.balance + amount
+    if new_balance > MAX_SAFE_INTEGER:
+        raise InvalidParams("amount", "would take the balance past 2^53-1")
+    await conn.execute(balances.update().where(balances.c.user_id == user_id).values(balance=new_balance))
+    tx_id = await conn.fetch_val(transactions.insert().values(
+        user_id=user_id, transaction_key=key or uuid.uuid4().hex, type=tx_type, amount=amount,
+        running_balance=new_balance, metadata=orjson.dumps(metadata).decode(), created_at=now_rfc3339(),
+        request_hash=digest, refund_of=refund_of,
+    ).returning(transactions.c.id))
+    await audit.enqueue(conn, tx_id)
     return new_balance
 
 

@@ -18,7 +18,9 @@ transactions = Table(
     "transactions", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("user_id", Name, ForeignKey("users.id"), nullable=False),
-    Column("transaction_key", Name, nullable=False),
+    # wider than a caller's key (1–255): generated keys such as REWARD-{user_id}-{step} may pass 255
+    # (API.md "Values"); revision 0007 widened it
+    Column("transaction_key", String(320), nullable=False),
     Column("type", String(16), nullable=False),
     Column("amount", BigInteger, nullable=False),
     Column("running_balance", BigInteger, nullable=False),

@@ -43,6 +43,7 @@ from daemon.domains.executions.types import (
     TargetStatus,
     Until,
 )
+from daemon.domains.graphs import public
 from daemon.domains.graphs.tables import graph_nodes, graphs
 from daemon.domains.graphs.types import GraphId, GraphVersion
 from daemon.domains.types import Name, UserId
@@ -60,8 +61,9 @@ async def create_graph_execution(
         inputs: JsonParamObject, user_id: UserId, preset_id: Name | None = None,
         credential_inputs: JsonParamObject | None = None, nodes_input_masks: JsonParamObject | None = None,
         parent_graph_exec_id: GraphExecId | None = None) -> GraphExecutionWithNodes:
-    """Creates an INCOMPLETE graph execution of the user's graph, with one QUEUED node execution
-    per starting node holding its inputs; the caller then queues the graph execution."""
+    """Creates an INCOMPLETE graph execution of the user's graph (or a public one: an APPROVED
+    store listing's), with one QUEUED node execution per starting node holding its inputs; the
+    caller then queues the graph execution."""
     starts = _starting_nodes(starting_nodes_input)
     now = now_rfc3339()
     row = {"id": str(uuid.uuid4()), "user_id": user_id, "graph_id": graph_id, "graph_version": graph_version,
@@ -232,14 +234,14 @@ def _starting_nodes(value: list[list[Any]]) -> list[tuple[str, dict[str, Any]]]:
 
 async def _runnable_nodes(conn: Any, user_id: str, graph_id: str, graph_version: int, node_ids: set[str]
                           ) -> dict[str, str]:
-    """{node id: block id} of the starting nodes, in one query that also checks the graph is the
-    user's: 1002 `graph` when it is not; -32602 when a node is not of that graph version."""
+    """{node id: block id} of the starting nodes, in one query that also reads the graph's owner:
+    1002 `graph` unless the graph version is the user's or public (an APPROVED store listing's,
+    as in the seed); -32602 when a node is not of that graph version."""
     joined = graphs.outerjoin(graph_nodes, (graph_nodes.c.graph_id == graphs.c.id)
                               & (graph_nodes.c.graph_version == graphs.c.version) & graph_nodes.c.id.in_(node_ids))
-    rows = await conn.fetch_all(select(graphs.c.id, graph_nodes.c.id, graph_nodes.c.block_id).select_from(joined)
-                                .where(graphs.c.id == graph_id, graphs.c.version == graph_version,
-                                       graphs.c.user_id == user_id))
-    if not rows:
+    rows = await conn.fetch_all(select(graphs.c.user_id, graph_nodes.c.id, graph_nodes.c.block_id).select_from(joined)
+                                .where(graphs.c.id == graph_id, graphs.c.version == graph_version))
+    if not rows or (rows[0][0] != user_id and await public.approved_version(conn, graph_id, graph_version) is None):
         raise NotFound("graph", graph_id)
     blocks = {row[1]: row[2] for row in rows if row[1] is not None}
     missing = sorted(node_ids - blocks.keys())

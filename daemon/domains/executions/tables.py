@@ -33,6 +33,9 @@ graph_executions = Table(
     Index("ix_graph_executions_user_deleted_created", "user_id", "is_deleted", "created_at"),
     Index("ix_graph_executions_created_at", "created_at"),
     Index("ix_graph_executions_parent", "parent_graph_execution_id"),
+    # revision 0007, for the analytics (docs/LIBRARY.md): one graph's runs by time (accuracy trends,
+    # marketplace monitoring); every run by time is ix_graph_executions_created_at's
+    Index("ix_graph_executions_graph_created", "graph_id", "created_at"),
 )
 
 node_executions = Table(

@@ -54,6 +54,11 @@ async def change_settings(conn: Any, user_id: str, graph_id: str, changes: Setti
     return settings_view(settings)
 
 
+def stored_settings(text: str | None) -> GraphSettings:
+    """An entry's stored settings text as GraphSettings (the library's listing reads them so)."""
+    return settings_view(_readable(text))
+
+
 def settings_view(stored: dict[str, Any]) -> GraphSettings:
     return {"human_in_the_loop_safe_mode": stored.get("human_in_the_loop_safe_mode",
                                                       DEFAULTS["human_in_the_loop_safe_mode"]),

@@ -11,6 +11,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
+    true,
 )
 
 from daemon.storage.metadata import Name, Timestamp, metadata
@@ -65,8 +67,8 @@ graph_links = Table(
     Index("ix_graph_links_sink_id", "sink_id"),
 )
 
-# The owner's library entry for a graph, at its newest version; its settings are GraphSettings.
-# The library domain (a later revision) adds what it needs.
+# A user's library entry for a graph (one per user and graph: see docs/LIBRARY.md): the owner's
+# at its newest version, or a store agent the user added; its settings are GraphSettings.
 library_agents = Table(
     "library_agents", metadata,
     Column("id", Name, primary_key=True),
@@ -78,6 +80,10 @@ library_agents = Table(
     Column("is_archived", Boolean, nullable=False),
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
+    # revision 0007, for the library domain: the seed's LibraryAgent fields a method reads
+    Column("image_url", Text, nullable=True),
+    Column("is_favorite", Boolean, nullable=False, server_default=false()),
+    Column("is_created_by_user", Boolean, nullable=False, server_default=true()),  # false: added from the store
     UniqueConstraint("user_id", "graph_id", name="uq_library_agents_user_graph"),
 )
 

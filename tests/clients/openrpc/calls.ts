@@ -214,6 +214,70 @@ async function integrations(db: Dbmanager): Promise<void> {
     { code: 1002, data: { kind: "user", id: "nobody" } });
 }
 
+async function store(db: Dbmanager, graphId: string): Promise<void> {
+  const profile = await call("create_or_update_profile", db.create_or_update_profile("ada", "ada", "Ada", "makes agents"));
+  assert.deepEqual(profile, { username: "ada", name: "Ada", description: "makes agents", links: [], avatar_url: null, is_featured: false });
+  const submitted = await call("create_store_submission", db.create_store_submission(
+    "ada", graphId, 1, "echo", "Echo", "repeats what it hears", "An agent that answers with its question.", ["tools"]));
+  assert.deepEqual([submitted.submission_status, submitted.version, submitted.slug], ["PENDING", 1, "echo"]);
+  const approved = await call("review_store_submission", db.review_store_submission(submitted.store_listing_version_id, true, "ada", "fine"));
+  assert.deepEqual([approved.submission_status, approved.review_comments], ["APPROVED", "fine"]);
+}
+
+// Issue 16: a store agent in another user's library, onboarding, OAuth grants and the analytics.
+async function library(db: Dbmanager): Promise<string> {
+  await call("create_user", db.create_user("lin@example.com", "lin"));
+  const graph = await call("create_graph", db.create_graph("ada", { name: "weather", nodes: [], links: [] }));
+  const submitted = await call("create_store_submission", db.create_store_submission(
+    "ada", graph.id, 1, "weather", "Weather", "forecasts", "Says what the sky will do."));
+  const approved = await call("review_store_submission", db.review_store_submission(submitted.store_listing_version_id, true, "ada"));
+  assert.deepEqual(await failure("validate_graph_execution_permissions", db.validate_graph_execution_permissions("lin", graph.id, 1)),
+    { code: 1002, data: { kind: "library_agent", id: graph.id } });
+  const added = await call("add_store_agent_to_library", db.add_store_agent_to_library(approved.store_listing_version_id, "lin"));
+  assert.deepEqual([added.graph_id, added.can_access_graph, added.creator_name, added.marketplace_listing?.slug],
+    [graph.id, false, "Ada", "weather"]);
+  assert.equal(await call("validate_graph_execution_permissions", db.validate_graph_execution_permissions("lin", graph.id, 1)), null);
+  const run = await call("create_graph_execution", db.create_graph_execution(graph.id, 1, [], {}, "lin"));
+  await call("update_graph_execution_stats", db.update_graph_execution_stats(run.id, "TERMINATED",
+    { cost: 250, walltime: 2, correctness_score: 0.8 }));
+  const page = await call("list_library_agents", db.list_library_agents("lin", "weath", "createdAt", 1, 10, true));
+  assert.deepEqual([page.agents.map((a) => [a.name, a.execution_count, a.status]), page.pagination.total_items],
+    [[["weather", 1, "COMPLETED"]], 1]);
+  return graph.id;
+}
+
+async function onboarding(db: Dbmanager): Promise<void> {
+  assert.equal(await call("increment_onboarding_runs", db.increment_onboarding_runs("lin")), null);
+  assert.deepEqual(await failure("increment_onboarding_runs", db.increment_onboarding_runs("nobody")),
+    { code: 1002, data: { kind: "user", id: "nobody" } });
+}
+
+async function oauth(db: Dbmanager): Promise<void> {
+  const [past, future] = ["2020-01-01T00:00:00+01:00", "2999-01-01T00:00:00Z"];
+  const code = await call("create_oauth_authorization_code",
+    db.create_oauth_authorization_code("lin", "app-1", ["EXECUTE_GRAPH"], past, "a-code"));
+  assert.equal(code.expires_at, "2019-12-31T23:00:00.000000Z");
+  const access = await call("create_oauth_access_token", db.create_oauth_access_token("lin", "app-1", ["READ"], future, "a-token"));
+  assert.equal(access.expires_at, "2999-01-01T00:00:00.000000Z");
+  await call("create_oauth_refresh_token", db.create_oauth_refresh_token("lin", "app-1", ["READ"], past, "r-token"));
+  assert.deepEqual(await call("cleanup_expired_oauth_tokens", db.cleanup_expired_oauth_tokens()),
+    { authorization_codes: 1, access_tokens: 0, refresh_tokens: 1 });
+}
+
+async function analytics(db: Dbmanager, graphId: string): Promise<void> {
+  const [start, end] = [new Date(Date.now() - 86_400_000).toISOString(), new Date(Date.now() + 60_000).toISOString()];
+  assert.deepEqual(await call("get_block_error_stats", db.get_block_error_stats(start, end)), []);
+  const frequent = await call("get_frequently_executed_graphs", db.get_frequently_executed_graphs(30, 1));
+  assert.deepEqual(frequent.filter((g) => g.graph_id === graphId), [{ graph_id: graphId, user_id: "lin", execution_count: 1 }]);
+  const listed = await call("get_marketplace_graphs_for_monitoring", db.get_marketplace_graphs_for_monitoring(30, 1));
+  assert.deepEqual(listed.filter((g) => g.graph_id === graphId), [{ graph_id: graphId, user_id: null, execution_count: 1 }]);
+  const trends = await call("get_accuracy_trends_and_alerts", db.get_accuracy_trends_and_alerts(graphId));
+  assert.deepEqual([trends.latest_data.daily_score, trends.alert, trends.historical_data], [null, null, null]);
+  const summary = await call("get_user_execution_summary_data", db.get_user_execution_summary_data("lin", start, end));
+  assert.deepEqual(summary, { total_credits_used: 2.5, total_executions: 1, successful_runs: 0, failed_runs: 1,
+    most_used_agent: "weather", total_execution_time: 2, average_execution_time: 2, cost_breakdown: { weather: 2.5 } });
+}
+
 async function main(base: string): Promise<void> {
   const db = client(base);
   await system(db, base);
@@ -226,6 +290,11 @@ async function main(base: string): Promise<void> {
   await notifications(db);
   await communication(db);
   await integrations(db);
+  await store(db, graphId);
+  const weather = await library(db);
+  await onboarding(db);
+  await oauth(db);
+  await analytics(db, weather);
   console.log(JSON.stringify([...called].sort()));
 }
 

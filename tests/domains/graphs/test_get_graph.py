@@ -27,8 +27,8 @@ async def test_another_users_graph_is_null_unless_access_checks_are_skipped(user
     assert (await users.result("get_graph", {"graph_id": "g", "skip_access_check": True}))["version"] == 2
 
 
-async def test_without_a_user_only_public_graphs_are_read_and_none_is_yet(users):
-    """No store listing exists until the store domain does: no graph is public yet."""
+async def test_without_a_user_only_public_graphs_are_read(users):
+    """ann's graph has no approved store listing, so it is not public (tests/domains/store has the public case)."""
     await _versions(users, "ann", "g", 1)
     assert await users.result("get_graph", {"graph_id": "g"}) is None
     assert await users.result("get_graph", ["g", None, None, True, True]) is None
