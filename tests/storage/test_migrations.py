@@ -177,6 +177,15 @@ async def test_a_release_0_3_0_database_upgrades_in_place_and_loses_nothing(db_u
         assert [n["data"] for n in batch["notifications"]] == [{"agent_name": "Echo"}]
         prefs = await rpc.result("get_user_notification_preference", ["frank"])
         assert prefs["preferences"]["DAILY_SUMMARY"] is False and prefs["preferences"]["AGENT_RUN"] is True
+        # the new methods read what 0.3.0 wrote: its library entry, its runs' stats
+        library = await rpc.result("list_library_agents", {"user_id": "erin", "include_executions": True})
+        [agent] = library["agents"]
+        assert (agent["graph_id"], agent["graph_version"], agent["name"]) == ("g-echo", 2, "Echo")
+        assert (agent["execution_count"], agent["success_rate"], agent["status"]) == (2, 50.0, "ERROR")
+        summary = await rpc.result("get_user_execution_summary_data",
+                                   ["erin", "2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z"])
+        assert (summary["total_executions"], summary["successful_runs"], summary["failed_runs"]) == (2, 1, 1)
+        assert (summary["total_credits_used"], summary["most_used_agent"]) == (2.9, "Echo")
         # a key 0.3.0 used still replays; a new execution of the old graph runs
         assert await rpc.result("spend_credits", ["erin", 10, {"graph_id": "g-echo"}, "spend-1"]) == 990
         start = graph["nodes"][0]["id"]
