@@ -74,3 +74,14 @@ def test_any_origin_needs_a_token_file_to_serve(tmp_path):
         Settings.load({}, {"DBM_CORS_ORIGINS": "*"}).check_cors_is_safe()
     Settings.load({}, {"DBM_CORS_ORIGINS": "*", "DBM_AUTH_TOKENS_FILE": str(tmp_path / "t")}).check_cors_is_safe()
     Settings.load({}, {"DBM_CORS_ORIGINS": "http://localhost:5173"}).check_cors_is_safe()
+
+
+def test_the_embedder_is_local_by_default_and_a_remote_one_needs_its_url_and_model(tmp_path):
+    assert Settings.load(environ={}).embedder == "local"
+    with pytest.raises(ConfigError, match="DBM_EMBEDDER_URL"):
+        Settings.load(environ={"DBM_EMBEDDER": "openai-compatible"})
+    with pytest.raises(ConfigError, match="DBM_EMBEDDER="):
+        Settings.load(environ={"DBM_EMBEDDER": "torch"})
+    remote = Settings.load(environ={"DBM_EMBEDDER": "openai-compatible", "DBM_EMBEDDER_URL": "http://127.0.0.1:1/v1",
+                                    "DBM_EMBEDDER_MODEL": "m", "DBM_EMBEDDER_KEY_FILE": str(tmp_path / "key")})
+    assert (remote.embedder_model, remote.embedder_key_file) == ("m", tmp_path / "key")
