@@ -45,7 +45,9 @@ class MiniLM:
         self.eps: float = config["layer_norm_eps"]
         self.dimensions: int = config["hidden_size"]
         max_tokens = json.loads((directory / "sentence_bert_config.json").read_text())["max_seq_length"]
-        self.w = {name: array.astype(np.float32, copy=False)
+        # dense weights kept transposed and contiguous: x @ W is then one BLAS call per layer
+        self.w = {name: (np.ascontiguousarray(array.T) if name.endswith("dense.weight") or name.endswith(
+                      (".query.weight", ".key.weight", ".value.weight")) else array).astype(np.float32, copy=False)
                   for name, array in load_file(str(directory / "model.safetensors")).items()}
         self.tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length=max_tokens)
@@ -93,7 +95,9 @@ class MiniLM:
         return context
 
     def _dense(self, x: Array, p: str) -> Array:
-        out: Array = x @ self.w[p + "weight"].T + self.w[p + "bias"]
+        """x·Wᵀ + b over the last axis, as one 2-D product (a 3-D one loops over the batch)."""
+        weight = self.w[p + "weight"]  # stored transposed
+        out: Array = (x.reshape(-1, x.shape[-1]) @ weight + self.w[p + "bias"]).reshape(*x.shape[:-1], -1)
         return out
 
     def _norm(self, x: Array, p: str) -> Array:
