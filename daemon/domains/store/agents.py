@@ -32,10 +32,13 @@ def _approved(versions: Any = slv) -> Any:
     return and_(versions.c.submission_status == "APPROVED", versions.c.is_deleted.is_(False))
 
 
-def _highest_approved() -> Any:
-    """Each live listing's highest APPROVED version number."""
-    return (select(slv.c.store_listing_id, func.max(slv.c.version).label("version"))
-            .where(_approved()).group_by(slv.c.store_listing_id).subquery("top"))
+def _highest_approved(version_ids: Sequence[str] = ()) -> Any:
+    """Each live listing's highest APPROVED version number (only the listings of these versions,
+    when given: a search reads a few hundred listings, not the whole store)."""
+    query = select(slv.c.store_listing_id, func.max(slv.c.version).label("version")).where(_approved())
+    if version_ids:
+        query = query.where(slv.c.store_listing_id.in_(select(slv.c.store_listing_id).where(slv.c.id.in_(version_ids))))
+    return query.group_by(slv.c.store_listing_id).subquery("top")
 
 
 def _runs(version_ids: Sequence[str] = ()) -> Any:
@@ -48,18 +51,21 @@ def _runs(version_ids: Sequence[str] = ()) -> Any:
     return query.group_by(ge.c.graph_id).subquery("run_counts")
 
 
-def _ratings() -> Any:
-    """Mean score per listing over its approved versions' reviews: the seed's mv_review_stats."""
+def _ratings(version_ids: Sequence[str] = ()) -> Any:
+    """Mean score per listing over its approved versions' reviews: the seed's mv_review_stats;
+    only the listings of these versions when given."""
     r = store_listing_reviews
-    return (select(slv.c.store_listing_id, func.avg(cast(r.c.score, Float)).label("rating"))
-            .select_from(r.join(slv, slv.c.id == r.c.store_listing_version_id)).where(_approved())
-            .group_by(slv.c.store_listing_id).subquery("ratings"))
+    query = (select(slv.c.store_listing_id, func.avg(cast(r.c.score, Float)).label("rating"))
+             .select_from(r.join(slv, slv.c.id == r.c.store_listing_version_id)).where(_approved()))
+    if version_ids:
+        query = query.where(slv.c.store_listing_id.in_(select(slv.c.store_listing_id).where(slv.c.id.in_(version_ids))))
+    return query.group_by(slv.c.store_listing_id).subquery("ratings")
 
 
 def store_agents(*version_ids: str) -> Any:
     """The StoreAgent rows (only those at these versions, when given), as a subquery to filter,
     sort and page."""
-    top, runs, ratings = _highest_approved(), _runs(version_ids), _ratings()
+    top, runs, ratings = _highest_approved(version_ids), _runs(version_ids), _ratings(version_ids)
     joined = (sl.join(top, top.c.store_listing_id == sl.c.id)
               .join(slv, and_(slv.c.store_listing_id == sl.c.id, slv.c.version == top.c.version))
               .outerjoin(p, p.c.user_id == sl.c.owning_user_id)
@@ -80,16 +86,16 @@ def store_agents(*version_ids: str) -> Any:
             .subquery("store_agent"))
 
 
-def live_versions() -> Any:
-    """Just the StoreAgent rows' versions and what the filters read (no runs or ratings): the set
-    a search may return, cheap to read whole."""
-    top = _highest_approved()
+def live_versions(version_ids: Sequence[str]) -> Any:
+    """Which of these versions are StoreAgent rows, with what the filters read (no runs or
+    ratings): the versions a search may return."""
+    top = _highest_approved(version_ids)
     return (select(slv.c.id.label("store_listing_version_id"), slv.c.is_available, slv.c.is_featured.label("featured"),
                    p.c.username.label("creator_username"), slv.c.categories)
             .select_from(sl.join(top, top.c.store_listing_id == sl.c.id)
                          .join(slv, and_(slv.c.store_listing_id == sl.c.id, slv.c.version == top.c.version))
                          .outerjoin(p, p.c.user_id == sl.c.owning_user_id))
-            .where(sl.c.is_deleted.is_(False), sl.c.has_approved_version.is_(True))
+            .where(sl.c.is_deleted.is_(False), sl.c.has_approved_version.is_(True), slv.c.id.in_(version_ids))
             .subquery("store_agent"))
 
 

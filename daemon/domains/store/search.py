@@ -52,14 +52,16 @@ async def hybrid_search(ctx: Context, query: str, featured: bool, creators: Sequ
     """The page of agents matching the query, best first, and how many match in all."""
     qvec = await query_vector(ctx, query)
     vectors = public_vectors(ctx)
+    filters = (featured, creators, category)
     async with ctx.db.session() as conn:
-        allowed = await _allowed(conn, featured, creators, category)
-        words = {vid: rank for vid, rank in (await word_ranks(conn, ctx.db.kind, query)).items() if vid in allowed}
+        words = await word_ranks(conn, ctx.db.kind, query)
         meaning: dict[str, float] = {}
         if qvec is not None:
             await vectors.refresh(conn)
-            meaning = {vid: sim for vid, sim in vectors.similarities(qvec).items() if vid in allowed}
-        nearest = sorted(meaning, key=lambda vid: meaning[vid], reverse=True)[:NEAREST]
+            meaning = vectors.similarities(qvec)
+        shown = await _allowed(conn, list(words), *filters)
+        words = {vid: rank for vid, rank in words.items() if vid in shown}
+        nearest = await _nearest(conn, meaning, filters)
         candidates = set(words) | set(nearest)
         rows = [r._mapping for r in await conn.fetch_all(select(store_agents(*candidates)))] if candidates else []
     scored = _scored(rows, query, words, meaning, semantic=qvec is not None)
@@ -67,8 +69,28 @@ async def hybrid_search(ctx: Context, query: str, featured: bool, creators: Sequ
     return _reranked(scored[start:start + min(page_size, MAX_PAGE_SIZE)], query), len(scored)
 
 
-async def _allowed(conn: Any, featured: bool, creators: Sequence[str] | None, category: str | None) -> set[str]:
-    live = live_versions()
+async def _nearest(conn: Any, meaning: Mapping[str, float], filters: tuple[Any, ...]) -> list[str]:
+    """The NEAREST versions by meaning among those the filters allow: the most similar vectors are
+    checked against the filters a window at a time (doubling), so an unfiltered search reads a few
+    hundred rows, not the store."""
+    ranked = sorted(meaning, key=lambda vid: meaning[vid], reverse=True)
+    nearest: list[str] = []
+    start, window = 0, 4 * NEAREST
+    while start < len(ranked) and len(nearest) < NEAREST:
+        chunk = ranked[start:start + window]
+        allowed = await _allowed(conn, chunk, *filters)
+        nearest += [vid for vid in chunk if vid in allowed]
+        start, window = start + window, window * 2
+    return nearest[:NEAREST]
+
+
+async def _allowed(conn: Any, version_ids: Sequence[str], featured: bool, creators: Sequence[str] | None,
+                   category: str | None) -> set[str]:
+    """Which of these versions are StoreAgent rows the filters let through (vectors and word
+    matches of versions no longer shown fall out here)."""
+    if not version_ids:
+        return set()
+    live = live_versions(version_ids)
     rows = await conn.fetch_all(select(live.c.store_listing_version_id)
                                 .where(*filtered(live, featured, creators, category)))
     return {row[0] for row in rows}

@@ -17,7 +17,7 @@ from daemon.domains.store.embedding.vectors import (
     slv,
     versions_and_listings,
 )
-from daemon.domains.store.embedding.worker import embed_versions, embedder_of, pending_versions
+from daemon.domains.store.embedding.worker import embed_versions, embedder_of, pending_versions, public_vectors
 from daemon.domains.store.types import BackfillResult, BatchSize, CleanupResult, EmbeddingStats, TypeCleanup, TypeStats
 from daemon.rpc.registry import rpc_method
 from daemon.rpc.schema import Doc
@@ -78,6 +78,7 @@ async def cleanup_orphaned_embeddings(ctx: Context) -> CleanupResult:
         deleted = await conn.fetch_val(select(func.count()).select_from(ce).where(
             ce.c.content_type == STORE_AGENT, ce.c.content_id.not_in(shown)))
         await conn.execute(ce.delete().where(ce.c.content_type == STORE_AGENT, ce.c.content_id.not_in(shown)))
+    public_vectors(ctx).forget()
     store: TypeCleanup = {"deleted": int(deleted), "message": f"Deleted {deleted} orphaned embeddings"}
     others: dict[str, TypeCleanup] = {kind: {"deleted": 0, "message": "Nothing to clean: no such content here"}
                                       for kind in OTHER_TYPES}

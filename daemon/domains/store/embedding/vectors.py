@@ -1,9 +1,11 @@
 """Vectors in the database (content_embeddings: float32 bytes, their dimension and model) and
 the public store vectors of this process in memory, for cosine in numpy.
 
-The in-memory copy follows the table: each search first reads the count and newest updated_at of
-the model's rows (one indexed query), loads only the rows changed since it last looked, and
-reloads whole when rows went away. Daemons sharing a database so see each other's approvals."""
+The in-memory copy follows the table: each search first reads the newest updated_at of the
+model's rows (one indexed lookup) and loads only the rows changed since it last looked. Daemons
+sharing a database so see each other's approvals. A row deleted by another daemon's cleanup stays
+in this copy until a reload (this daemon's own cleanup reloads it): harmless, since every
+candidate is checked against the listings before it is shown."""
 
 from __future__ import annotations
 
@@ -65,7 +67,7 @@ class PublicVectors:
         self.ids: list[str] = []
         self.rows: dict[str, int] = {}
         self.matrix: Array = np.zeros((0, 0), dtype=np.float32)
-        self._seen: tuple[int, str | None] = (0, None)
+        self._seen: str | None = None  # the newest updated_at loaded
         self._lock = asyncio.Lock()
 
     def _mine(self) -> list[Any]:
@@ -73,16 +75,14 @@ class PublicVectors:
 
     async def refresh(self, conn: Any) -> None:
         async with self._lock:
-            row = await conn.fetch_one(select(func.count(), func.max(ce.c.updated_at)).where(*self._mine()))
-            now_seen = (int(row[0]), row[1])
-            if now_seen == self._seen:
-                return
-            since = self._seen[1] if now_seen[0] >= self._seen[0] else None
-            await self._load(conn, since)
-            if len(self.ids) != now_seen[0]:  # rows went away (cleanup, another model): reload whole
-                self.ids, self.rows = [], {}
-                await self._load(conn, None)
-            self._seen = now_seen
+            newest = await conn.fetch_val(select(func.max(ce.c.updated_at)).where(*self._mine()))
+            if newest is not None and newest != self._seen:
+                await self._load(conn, self._seen)
+                self._seen = newest
+
+    def forget(self) -> None:
+        """Drops the copy: the next search reloads it whole (after rows were deleted)."""
+        self.ids, self.rows, self.matrix, self._seen = [], {}, np.zeros((0, 0), dtype=np.float32), None
 
     async def _load(self, conn: Any, since: str | None) -> None:
         query = select(ce.c.content_id, ce.c.embedding).where(*self._mine())
