@@ -22,12 +22,15 @@ log = logging.getLogger(__name__)
 
 EMBED_BATCH = 16  # versions per embedding call
 RETRY_FIRST_S, RETRY_MAX_S = 1.0, 60.0
+STOP_GRACE_S = 5.0  # stop lets a pass under way finish this long (a query cancelled mid-way on
+# aiosqlite's thread would answer into a closed loop), then cancels it
 
 
 class EmbedWorker:
     def __init__(self, ctx: Context):
         self.ctx = ctx
         self._wake = asyncio.Event()
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self.embedded = 0  # versions embedded since start (for tests and logs)
 
@@ -39,27 +42,38 @@ class EmbedWorker:
         self._wake.set()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        """Ends the worker after the pass under way (at most STOP_GRACE_S), safe to call twice."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait({task}, timeout=STOP_GRACE_S)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
     async def _run(self) -> None:
         delay = RETRY_FIRST_S
-        while True:
+        while not self._stopping:
             await self._wake.wait()
             self._wake.clear()
             try:
-                while await self.embed_pending(EMBED_BATCH):
+                while not self._stopping and await self.embed_pending(EMBED_BATCH):
                     pass
                 delay = RETRY_FIRST_S
             except Exception as exc:  # the model or the database failed: try again later
                 log.warning("embedding approved store versions failed (%s); retrying in %.0f s",
                             type(exc).__name__, delay)
-                await asyncio.sleep(delay)
+                await self._pause(delay)
                 delay = min(delay * 2, RETRY_MAX_S)
                 self._wake.set()
+
+    async def _pause(self, seconds: float) -> None:
+        """The back-off, cut short by stop (which sets the wake event)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
 
     async def embed_pending(self, limit: int) -> int:
         """Embeds up to `limit` approved versions lacking a vector; how many it embedded."""
