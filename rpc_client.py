@@ -76,9 +76,11 @@ _RETRY_CODES = (-32002, -32003)
 # Retried freely: reads, and writes that give the same answer twice (x-retry: safe).
 SAFE = frozenset({
     "add_store_agent_to_library",
+    "backfill_missing_embeddings",
     "cancel_pending_reviews_for_execution",
     "check_approval",
     "cleanup_expired_oauth_tokens",
+    "cleanup_orphaned_embeddings",
     "clear_all_user_notification_batches",
     "create_oauth_access_token",
     "create_oauth_authorization_code",
@@ -93,6 +95,7 @@ SAFE = frozenset({
     "get_child_graph_executions",
     "get_connected_output_nodes",
     "get_credits",
+    "get_embedding_stats",
     "get_execution_kv_data",
     "get_execution_outputs_by_node_exec_id",
     "get_frequently_executed_graphs",
@@ -110,6 +113,8 @@ SAFE = frozenset({
     "get_node_execution",
     "get_node_executions",
     "get_or_create_human_review",
+    "get_store_agent_details",
+    "get_store_agents",
     "get_transaction_history",
     "get_user_by_id",
     "get_user_email_by_id",

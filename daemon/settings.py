@@ -86,6 +86,12 @@ def _log_format(text: str) -> str:
     raise ValueError("must be auto, json or console")
 
 
+def _embedder(text: str) -> str:
+    if text in ("local", "openai-compatible"):
+        return text
+    raise ValueError("must be local or openai-compatible")
+
+
 def _redis_url(text: str) -> str:
     if redis_url.is_multi_host(text):
         redis_url.parse(text)  # its ValueError names what is wrong
@@ -155,6 +161,12 @@ SETTINGS: tuple[Setting, ...] = (
             "unset: no CORS headers", _origins),
     Setting("oauth_cleanup_interval_s", "3600", "seconds between the daemon's own deletions of expired OAuth codes "
             "and tokens; 0 turns them off", _non_negative_float),
+    Setting("embedder", "local", "what embeds store listings and search queries: local (all-MiniLM-L6-v2 in the "
+            "daemon, on CPU, offline) or openai-compatible (DBM_EMBEDDER_URL, DBM_EMBEDDER_MODEL)", _embedder),
+    Setting("embedder_url", None, "the OpenAI-compatible embeddings service's base URL (…/v1): POST {url}/embeddings"),
+    Setting("embedder_model", None, "the model the OpenAI-compatible service is asked for"),
+    Setting("embedder_key_file", None, "a file holding the OpenAI-compatible service's API key (never the key itself "
+            "in the environment); a bare file name is looked up in $CREDENTIALS_DIRECTORY"),
     Setting("start_timeout_s", "30", "how long start-up retries the stores before giving up", _positive_float),
     Setting("log_level", "info", "debug, info, warning or error"),
     Setting("log_format", "auto", "json (one object per line), console (for people), or auto: console when stderr is "
@@ -184,6 +196,10 @@ class Settings:
     max_connections: int
     cors_origins: tuple[str, ...] | None
     oauth_cleanup_interval_s: float  # 0: off
+    embedder: str
+    embedder_url: str | None
+    embedder_model: str | None
+    embedder_key_file: Path | None
     start_timeout_s: float
     log_level: str
     log_format: str
@@ -214,6 +230,10 @@ class Settings:
             values["auth_tokens_file"] = _credential_path(values["auth_tokens_file"], environ)
         if values["encryption_key_file"]:
             values["encryption_key_file"] = _credential_path(values["encryption_key_file"], environ)
+        if values["embedder_key_file"]:
+            values["embedder_key_file"] = _credential_path(values["embedder_key_file"], environ)
+        if values["embedder"] == "openai-compatible" and not (values["embedder_url"] and values["embedder_model"]):
+            raise ConfigError("DBM_EMBEDDER=openai-compatible needs DBM_EMBEDDER_URL and DBM_EMBEDDER_MODEL")
         if values["log_level"] not in ("debug", "info", "warning", "error"):
             raise ConfigError(f"DBM_LOG_LEVEL={values['log_level']!r}: must be debug, info, warning or error")
         return cls(**values)

@@ -99,3 +99,14 @@ def test_pgbouncer_is_off_unless_turned_on():
     assert Settings.load({}, {"DBM_PGBOUNCER": "on"}).pgbouncer is True
     with pytest.raises(ConfigError, match="DBM_PGBOUNCER"):
         Settings.load({}, {"DBM_PGBOUNCER": "yes"})
+
+
+def test_the_embedder_is_local_by_default_and_a_remote_one_needs_its_url_and_model(tmp_path):
+    assert Settings.load(environ={}).embedder == "local"
+    with pytest.raises(ConfigError, match="DBM_EMBEDDER_URL"):
+        Settings.load(environ={"DBM_EMBEDDER": "openai-compatible"})
+    with pytest.raises(ConfigError, match="DBM_EMBEDDER="):
+        Settings.load(environ={"DBM_EMBEDDER": "torch"})
+    remote = Settings.load(environ={"DBM_EMBEDDER": "openai-compatible", "DBM_EMBEDDER_URL": "http://127.0.0.1:1/v1",
+                                    "DBM_EMBEDDER_MODEL": "m", "DBM_EMBEDDER_KEY_FILE": str(tmp_path / "key")})
+    assert (remote.embedder_model, remote.embedder_key_file) == ("m", tmp_path / "key")

@@ -2,6 +2,8 @@
 `daemon.rpc.registry.Registry`. A new domain is a package here (see docs/ARCHITECTURE.md) and
 one entry in DOMAINS."""
 
+from typing import Any
+
 from sqlalchemy import MetaData, Table
 
 from daemon.domains import (
@@ -40,3 +42,10 @@ def schema() -> MetaData:
 def declared_tables() -> list[Table]:
     """Every table some domain (or SHARED_TABLES) declares: a test holds this equal to `schema()`."""
     return [*SHARED_TABLES, *(table for domain in DOMAINS for table in domain.tables)]
+
+
+def compared(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic's include_object: everything but the SQL objects a domain declares unmodelled
+    (an FTS5 table's own tables carry its name and an underscore)."""
+    unmodelled = {n for domain in DOMAINS for n in domain.unmodelled}
+    return name is None or not any(name == n or name.startswith(n + "_") for n in unmodelled)

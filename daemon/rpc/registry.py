@@ -89,7 +89,9 @@ class Domain:
     """One area of the API: its methods, the tables it owns, and state it starts and stops
     (the spend batcher, say). `dialects` are the databases it runs on. `check` looks at the
     domain's own configuration before any store starts, so that a ConfigError there is the one
-    line `serve` prints (exit 2), not a line after the migrations' log."""
+    line `serve` prints (exit 2), not a line after the migrations' log. `unmodelled` names SQL
+    objects its revisions make that its tables cannot declare (a full-text index, an FTS5 table and
+    the tables named after it): Alembic's comparison leaves them out."""
     name: str
     summary: str
     methods: Sequence[Callable[..., Awaitable[Any]]]
@@ -98,6 +100,7 @@ class Domain:
     start: Hook | None = None
     stop: Hook | None = None
     check: Check | None = None
+    unmodelled: Sequence[str] = ()
 
 
 class Registry:

@@ -70,12 +70,12 @@ async def drift(database_url: str) -> list[Any]:
     empty when the revisions build exactly what the domains' tables say."""
     from alembic.autogenerate import compare_metadata
 
-    from daemon.domains import schema
+    from daemon.domains import compared, schema
     engine = _engine(database_url)
     try:
         async with engine.connect() as conn:
             return await conn.run_sync(lambda c: compare_metadata(
-                MigrationContext.configure(c, opts={"compare_type": True}), schema()))
+                MigrationContext.configure(c, opts={"compare_type": True, "include_object": compared}), schema()))
     finally:
         await engine.dispose()
 

@@ -2,7 +2,7 @@
 the reviews users leave on them. The seed's StoreAgent view is a query over these (see queries in
 this package), run counts and ratings computed when read."""
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, Table, Text, UniqueConstraint, false, true
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, LargeBinary, Table, Text, UniqueConstraint, false, true
 
 from daemon.storage.metadata import Name, Timestamp, metadata
 
@@ -89,3 +89,32 @@ store_listing_reviews = Table(
     Column("updated_at", Timestamp, nullable=False),
     UniqueConstraint("store_listing_version_id", "review_by_user_id", name="uq_store_listing_reviews_version_user"),
 )
+
+# The seed's UnifiedContentEmbedding: one vector per (content type, content id, user). Only
+# STORE_AGENT rows exist here (content_id: a listing version's id). user_id '' is public (the
+# seed's NULL): a plain unique key then treats public rows as equal on both databases. The vector
+# is float32 bytes, its dimension and the model that made it beside it (no pgvector here: cosine
+# is computed in numpy, embedding/vectors.py).
+content_embeddings = Table(
+    "content_embeddings", metadata,
+    Column("id", Name, primary_key=True),
+    Column("content_type", Name, nullable=False),
+    Column("content_id", Name, nullable=False),
+    Column("user_id", Name, nullable=False, server_default=""),
+    Column("embedding", LargeBinary, nullable=False),
+    Column("dimensions", Integer, nullable=False),
+    Column("model", Name, nullable=False),
+    Column("searchable_text", Text, nullable=False),
+    Column("metadata", Text, nullable=False),  # JSON object: {name, categories, sub_heading}
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    UniqueConstraint("content_type", "content_id", "user_id", name="uq_content_embeddings_content"),
+    Index("ix_content_embeddings_type_user", "content_type", "user_id"),
+    Index("ix_content_embeddings_updated", "updated_at"),
+)
+
+# Full-text search over store_listing_versions.search_text, made by revision 0006 outside these
+# tables (SQLAlchemy models neither): on PostgreSQL a GIN index on to_tsvector('english', …), on
+# SQLite an FTS5 table kept by triggers. Alembic's comparison leaves them out by these names.
+SEARCH_INDEX = "ix_store_listing_versions_search"
+SEARCH_FTS = "store_search_fts"

@@ -49,3 +49,99 @@ class StoreListingVersion(TypedDict):
 
 
 PageNumber = Annotated[int, Range(1, 2**31 - 1), Doc("from 1")]
+
+SortedBy = Annotated[Literal["rating", "runs", "name", "updated_at"],
+                     Doc("rating and runs high first, name A to Z; updated_at is the default order (newest first)")]
+PageSize = Annotated[int, Range(1, 100), Doc("agents per page")]
+SearchQuery = Annotated[str, Len(1, 1000), Doc("ranks by hybrid search: meaning, words, category, recency, runs")]
+BatchSize = Annotated[int, Range(1, 1000), Doc("versions embedded at most, this call")]
+
+
+class StoreAgent(TypedDict):
+    slug: str
+    agent_name: str
+    agent_image: Annotated[str, Doc("the first image, or empty")]
+    creator: Annotated[str, Doc("the creator's username, or 'Needs Profile'")]
+    creator_avatar: str | None
+    sub_heading: str
+    description: str
+    runs: Annotated[int, Doc("executions of the agent's graph, by anyone")]
+    rating: Annotated[float, Doc("the mean review score (1–5) of its approved versions; 0 with none")]
+    agent_graph_id: str
+
+
+class Pagination(TypedDict):
+    total_items: int
+    total_pages: int
+    current_page: int
+    page_size: int
+
+
+class StoreAgentsResponse(TypedDict):
+    agents: list[StoreAgent]
+    pagination: Pagination
+
+
+class ChangelogEntry(TypedDict):
+    version: int
+    changes_summary: str | None
+    date: Annotated[Timestamp, Doc("when the version was submitted")]
+
+
+class StoreAgentDetails(TypedDict):
+    store_listing_version_id: str
+    slug: str
+    agent_name: str
+    agent_video: str | None
+    agent_output_demo: str | None
+    agent_image: list[str]
+    creator: str
+    creator_avatar: str | None
+    sub_heading: str
+    description: str
+    instructions: str | None
+    categories: list[str]
+    runs: int
+    rating: float
+    versions: Annotated[list[str], Doc("the approved versions' numbers, as the seed's strings")]
+    agentGraphVersions: Annotated[list[str], Doc("their graph versions, as strings")]
+    agentGraphId: str
+    last_updated: Timestamp
+    recommended_schedule_cron: str | None
+    active_version_id: str | None
+    has_approved_version: bool
+    changelog: Annotated[list[ChangelogEntry] | None, Doc("approved versions, newest first; only when asked for")]
+
+
+class TypeStats(TypedDict):
+    total: int
+    with_embeddings: int
+    without_embeddings: int
+    coverage_percent: float
+
+
+class EmbeddingStats(TypedDict):
+    by_type: Annotated[dict[str, TypeStats], Doc("STORE_AGENT, BLOCK, DOCUMENTATION (no blocks or docs here: zeros)")]
+    totals: TypeStats
+
+
+class BackfillResult(TypedDict):
+    processed: int
+    success: int
+    failed: int
+    message: str
+
+
+class TypeCleanup(TypedDict):
+    deleted: int
+    message: str
+
+
+class CleanupTotals(TypedDict):
+    deleted: int
+    message: str
+
+
+class CleanupResult(TypedDict):
+    by_type: dict[str, TypeCleanup]
+    totals: CleanupTotals

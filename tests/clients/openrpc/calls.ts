@@ -222,6 +222,18 @@ async function store(db: Dbmanager, graphId: string): Promise<void> {
   assert.deepEqual([submitted.submission_status, submitted.version, submitted.slug], ["PENDING", 1, "echo"]);
   const approved = await call("review_store_submission", db.review_store_submission(submitted.store_listing_version_id, true, "ada", "fine"));
   assert.deepEqual([approved.submission_status, approved.review_comments], ["APPROVED", "fine"]);
+  const listed = await call("get_store_agents", db.get_store_agents(false, ["ada"], "name"));
+  assert.deepEqual([listed.agents.map((a) => a.agent_name), listed.pagination.total_items], [["Echo"], 1]);
+  const found = await call("get_store_agents", db.get_store_agents(undefined, undefined, undefined, "echo agent question"));
+  assert.equal(found.agents[0]?.slug, "echo");
+  const details = await call("get_store_agent_details", db.get_store_agent_details("ada", "echo", true));
+  assert.deepEqual([details.agent_name, details.versions, details.changelog?.length], ["Echo", ["1"], 1]);
+  const backfilled = await call("backfill_missing_embeddings", db.backfill_missing_embeddings(10));
+  assert.equal(backfilled.failed, 0); // the worker may have embedded it first: then nothing is left to do
+  const stats = await call("get_embedding_stats", db.get_embedding_stats());
+  assert.deepEqual(stats.by_type.STORE_AGENT, { total: 1, with_embeddings: 1, without_embeddings: 0, coverage_percent: 100 });
+  const cleaned = await call("cleanup_orphaned_embeddings", db.cleanup_orphaned_embeddings());
+  assert.equal(cleaned.totals.deleted, 0);
 }
 
 // Issue 16: a store agent in another user's library, onboarding, OAuth grants and the analytics.

@@ -2,11 +2,46 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import re
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pytest
 
+from daemon.domains.store.embedding.embedder import unit
+from daemon.domains.store.embedding.worker import EMBEDDER, WORKER
 from tests.support import Rpc
+
+
+class WordsEmbedder:
+    """A test double of our Embedder interface: a bag of hashed words, so texts that share words
+    are near. No model loads; vectors are unit length as the real ones are."""
+    model = "test-words"
+    dimensions = 1024
+
+    async def embed(self, texts: Sequence[str]) -> Any:
+        return np.vstack([self.vector(text) for text in texts])
+
+    def vector(self, text: str) -> Any:
+        counts = np.zeros(self.dimensions, dtype=np.float32)
+        for word in re.findall(r"\w+", text.lower()):
+            counts[int.from_bytes(hashlib.sha256(word.encode()).digest()[:4], "big") % self.dimensions] += 1
+        return unit(counts[None, :])[0]
+
+
+class FailingEmbedder:
+    """An Embedder that always fails, as a model that cannot load or a service that is down."""
+    model = "test-words"  # the same model: what is stored stays current, only new embeddings fail
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def embed(self, texts: Sequence[str]) -> Any:
+        self.calls += 1
+        raise RuntimeError("the embedder is down")
 
 
 class Store:
@@ -44,10 +79,33 @@ class Store:
         return await self.review((await self.submit(user_id, graph_id, version, **fields))["store_listing_version_id"])
 
 
+    def use(self, embedder: Any) -> None:
+        self.rpc.services.state.set(EMBEDDER, embedder)
+
+    async def stop_worker(self) -> None:
+        """No background embedding from here on: what a test embeds, it embeds itself."""
+        worker = self.rpc.services.state.pop(WORKER)
+        assert worker is not None
+        await worker.stop()
+
+    async def stats(self) -> dict[str, Any]:
+        result: dict[str, Any] = (await self.rpc.result("get_embedding_stats"))["by_type"]["STORE_AGENT"]
+        return result
+
+    async def embedded(self, count: int) -> None:
+        """Waits (up to 20 s) until the worker has given `count` approved versions their vector."""
+        for _ in range(200):
+            if (await self.stats())["with_embeddings"] == count:
+                return
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"not embedded: {await self.stats()}")
+
+
 @pytest.fixture
 async def store(rpc: Rpc) -> Store:
-    """ann and bob, and ann's graph `g` at version 1."""
+    """ann and bob, and ann's graph `g` at version 1; embeddings by WordsEmbedder."""
     made = Store(rpc)
+    made.use(WordsEmbedder())
     for user in ("ann", "bob"):
         await made.user(user)
     await made.graph("ann", "g")

@@ -8,7 +8,9 @@ Frozen once released: a later change is a new revision, never an edit of this on
 
 New tables: profiles (one per user, usernames unique), store_listings (one per graph; its
 active_version_id is the version last approved), store_listing_versions (the submissions, with
-their review status) and store_listing_reviews (a user's score of a version).
+their review status) and store_listing_reviews (a user's score of a version);
+content_embeddings (vectors of approved versions, for search) and full-text search over each
+version's search_text (PostgreSQL: a GIN index on to_tsvector; SQLite: an FTS5 table and triggers).
 """
 
 import sqlalchemy as sa
@@ -107,6 +109,47 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('store_listing_version_id', 'review_by_user_id', name='uq_store_listing_reviews_version_user')
     )
+
+    op.create_table('content_embeddings',
+    sa.Column('id', sa.String(length=255), nullable=False),
+    sa.Column('content_type', sa.String(length=255), nullable=False),
+    sa.Column('content_id', sa.String(length=255), nullable=False),
+    sa.Column('user_id', sa.String(length=255), server_default='', nullable=False),
+    sa.Column('embedding', sa.LargeBinary(), nullable=False),
+    sa.Column('dimensions', sa.Integer(), nullable=False),
+    sa.Column('model', sa.String(length=255), nullable=False),
+    sa.Column('searchable_text', sa.Text(), nullable=False),
+    sa.Column('metadata', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.String(length=32), nullable=False),
+    sa.Column('updated_at', sa.String(length=32), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('content_type', 'content_id', 'user_id', name='uq_content_embeddings_content')
+    )
+    with op.batch_alter_table('content_embeddings', schema=None) as batch_op:
+        batch_op.create_index('ix_content_embeddings_type_user', ['content_type', 'user_id'], unique=False)
+        batch_op.create_index('ix_content_embeddings_updated', ['updated_at'], unique=False)
+
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute("CREATE INDEX ix_store_listing_versions_search ON store_listing_versions "
+                   "USING gin (to_tsvector('english', search_text))")
+    else:
+        _sqlite_full_text()
+
+
+def _sqlite_full_text() -> None:
+    """An FTS5 table over store_listing_versions.search_text (external content: it keeps only the
+    index), kept by triggers; porter stemming comes closest to PostgreSQL's 'english'."""
+    op.execute("CREATE VIRTUAL TABLE store_search_fts USING fts5(search_text, content='store_listing_versions', "
+               "content_rowid='rowid', tokenize='porter unicode61')")
+    op.execute("CREATE TRIGGER store_search_fts_insert AFTER INSERT ON store_listing_versions BEGIN "
+               "INSERT INTO store_search_fts(rowid, search_text) VALUES (new.rowid, new.search_text); END")
+    op.execute("CREATE TRIGGER store_search_fts_delete AFTER DELETE ON store_listing_versions BEGIN "
+               "INSERT INTO store_search_fts(store_search_fts, rowid, search_text) "
+               "VALUES ('delete', old.rowid, old.search_text); END")
+    op.execute("CREATE TRIGGER store_search_fts_update AFTER UPDATE OF search_text ON store_listing_versions BEGIN "
+               "INSERT INTO store_search_fts(store_search_fts, rowid, search_text) "
+               "VALUES ('delete', old.rowid, old.search_text); "
+               "INSERT INTO store_search_fts(rowid, search_text) VALUES (new.rowid, new.search_text); END")
 
 
 def downgrade() -> None:
