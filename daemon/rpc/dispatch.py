@@ -42,6 +42,7 @@ from daemon.errors import (
 )
 from daemon.rpc.params import bind
 from daemon.rpc.registry import Registry, RpcMethod
+from daemon.rpc.slots import Slots
 from daemon.storage.database import is_unreachable
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ class DispatchContext(Context, Protocol):
     def deadlines(self) -> Deadlines: ...
 
     @property
-    def call_slots(self) -> asyncio.Semaphore: ...
+    def call_slots(self) -> Slots: ...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,7 +79,7 @@ class Call:
     """One request's caller: the daemon and what the caller may call."""
     services: DispatchContext
     allows: Callable[[str], bool]  # may this caller call that method?
-    request_slots: asyncio.Semaphore | None = None  # a batch's own share of the call slots
+    request_slots: Slots | None = None  # a batch's own share of the call slots
 
 
 class Dispatcher:
@@ -107,7 +108,7 @@ class Dispatcher:
             return _dump(_error(InvalidRequest({"reason": f"a batch holds at most {limits.max_batch} calls"}), None))
         # Members are independent; they run concurrently, bounded by the daemon's call slots and
         # by this request's own share of them, so one caller's batch cannot starve the others.
-        call = dataclasses.replace(call, request_slots=asyncio.Semaphore(limits.max_calls_per_request))
+        call = dataclasses.replace(call, request_slots=Slots(limits.max_calls_per_request))
         answers = _Answers(len(members), limits.max_response_bytes)
 
         async def answer(index: int, member: Any) -> None:

@@ -1,7 +1,6 @@
 """What dispatch bounds: methods that wait on a store hold a call slot within the call deadline;
 ping and rpc.discover, which answer from memory, need neither."""
 
-import asyncio
 import dataclasses
 from typing import Any
 
@@ -13,6 +12,7 @@ from daemon.domains.system import DOMAIN as SYSTEM
 from daemon.rpc.deadlines import Deadlines
 from daemon.rpc.dispatch import Call, Dispatcher, Limits
 from daemon.rpc.registry import Domain, Registry, rpc_method
+from daemon.rpc.slots import Slots
 from daemon.web.metrics import Metrics
 
 
@@ -27,7 +27,7 @@ class _Daemon:
     """The part of the daemon dispatch reads, with every call slot taken."""
     metrics: Metrics = dataclasses.field(default_factory=Metrics)
     deadlines: Deadlines = dataclasses.field(default_factory=lambda: Deadlines(0.2))
-    call_slots: asyncio.Semaphore = dataclasses.field(default_factory=lambda: asyncio.Semaphore(0))
+    call_slots: Slots = dataclasses.field(default_factory=lambda: Slots(0))
     openrpc: dict[str, Any] = dataclasses.field(default_factory=lambda: {"openrpc": "1.3.2"})
 
 
