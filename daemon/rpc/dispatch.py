@@ -229,6 +229,7 @@ class _Answers:
 
     def __init__(self, count: int, limit: int):
         self.limit = limit
+        self.error_size = _too_large_size(limit)  # a -32005 answer's length, its id aside
         self.parts: list[bytes | None] = [None] * count
         self.ids: dict[int, Any] = {}  # every answered member (not notifications) → its id
         self.small: set[int] = set()  # answers no larger than their -32005: sent whatever the budget
@@ -240,7 +241,7 @@ class _Answers:
             return
         request_id = self.ids[index] = response.get("id")
         raw = _dump(response)
-        if len(raw) <= _too_large_size(self.limit) + len(_dump(request_id)):
+        if len(raw) <= self.error_size + len(_dump(request_id)):
             self.parts[index] = raw
             self.small.add(index)
             return
