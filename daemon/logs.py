@@ -35,8 +35,11 @@ _LEVEL_OF_METHOD = {"exception": "error", "warn": "warning", "msg": "info"}
 
 
 def configure(level: str = "info", format: str = "auto") -> None:
+    global _calls_logged, _calls_as_json
     renderer = _renderer(format)
     _configure_structlog(level, renderer)
+    _calls_logged = logging.getLevelNamesMapping()[level.upper()] <= logging.INFO
+    _calls_as_json = isinstance(renderer, structlog.processors.JSONRenderer)
     handler = _SinkHandler()
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[structlog.stdlib.add_log_level, structlog.stdlib.add_logger_name, _add_timestamp],
@@ -54,6 +57,31 @@ def configure(level: str = "info", format: str = "auto") -> None:
         logging.getLogger(name).setLevel(max(logging.INFO, root.level))
     # its info lines name the database's URL (host, user, database): stores are logged by kind only
     logging.getLogger("databases").setLevel(max(logging.WARNING, root.level))
+
+
+_calls_logged = False  # until configure() (a test's own process), as structlog: warnings and up
+_calls_as_json = False
+_CALLS = structlog.get_logger("daemon.calls")
+
+
+def calls_logged() -> bool:
+    """Whether calls are logged at the configured level (info and below): if not, a call need
+    not even make the line's fields."""
+    return _calls_logged
+
+
+def log_call(request_id: str, method: str, code: int, duration_ms: float) -> None:
+    """The line every call writes. In JSON it is made here, the very line structlog would make
+    (tests/test_logs.py compares them), in one orjson.dumps: through structlog's bound logger
+    and processors it cost three times as much (41k instructions against 12k), and at a hundred
+    calls per request that was a third of a spend's cost. Other formats, and every other line,
+    go through structlog."""
+    if _calls_as_json:
+        _SINK.write(orjson.dumps({"request_id": request_id, "method": method, "code": code, "duration_ms": duration_ms,
+                                  "event": "call", "level": "info", "logger": "daemon.calls",
+                                  "timestamp": utc_timestamp()}))
+    else:
+        _CALLS.info("call", request_id=request_id, method=method, code=code, duration_ms=duration_ms)
 
 
 def _configure_structlog(level: str, renderer: Processor) -> None:

@@ -68,3 +68,21 @@ def test_the_timestamp_is_rfc3339_utc_to_the_microsecond_and_now():
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", stamp)
     at = datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     assert before - datetime.timedelta(microseconds=1) <= at <= after
+
+
+def test_the_call_line_is_the_line_structlog_makes(capsysbinary):
+    with configured("info"):
+        logs.log_call("r7", "spend_credits", 1001, 2.5)
+        structlog.get_logger("daemon.calls").info("call", request_id="r7", method="spend_credits", code=1001,
+                                                  duration_ms=2.5)
+    ours, structlogs = capsysbinary.readouterr().err.splitlines()
+    assert ours[:ours.index(b'"timestamp"')] == structlogs[:structlogs.index(b'"timestamp"')]  # same fields, order
+    assert orjson.loads(ours).keys() == orjson.loads(structlogs).keys()
+
+
+def test_below_info_no_call_line_is_made_or_written(capsysbinary):
+    with configured("warning"):
+        assert not logs.calls_logged()
+    with configured("info"):
+        assert logs.calls_logged()
+    assert capsysbinary.readouterr().err == b""

@@ -28,6 +28,7 @@ import structlog
 from jsonrpcserver.dispatcher import create_request, extract_kwargs
 from jsonrpcserver.sentinels import NOID
 
+from daemon import logs
 from daemon.context import Context
 from daemon.errors import (
     InternalError,
@@ -201,9 +202,8 @@ def _as_rpc_error(exc: Exception) -> RpcError:
 
 
 def _log_call(request_id: str | None, method: str, code: int, started: float) -> None:
-    # below info, log.info is structlog's no-op: the line is never built
-    log.info("call", request_id=request_id or new_request_id(), method=method, code=code,
-             duration_ms=round((time.perf_counter() - started) * 1000, 3))
+    if logs.calls_logged():
+        logs.log_call(request_id or new_request_id(), method, code, round((time.perf_counter() - started) * 1000, 3))
 
 
 _REQUEST_ID_PREFIX = secrets.token_hex(8)
