@@ -7,8 +7,8 @@ each exception's type and frames but not its message (see `traceback_without_mes
 The daemon writes a line per call, so a line must cost microseconds, not the ~150 µs of the
 standard library's path (a LogRecord, its formatter, a lock and a write per line). structlog's
 own loggers (`structlog.get_logger`, used for the per-call line) are filtered by level when
-configured, render with orjson, and hand bytes to `_Sink`, which writes every line of one turn
-of the event loop to stderr in one write. The standard library's records take the old path into
+configured, render with orjson, and hand bytes to `_Sink`, which buffers them for up to
+LOG_FLUSH_INTERVAL_S and writes them to stderr in one write. The standard library's records take the old path into
 the same sink, so lines keep their order.
 """
 
@@ -29,7 +29,7 @@ import orjson
 import structlog
 from structlog.typing import EventDict, Processor
 
-from daemon.constants import LOG_RATE_INTERVAL_S
+from daemon.constants import LOG_FLUSH_BYTES, LOG_FLUSH_INTERVAL_S, LOG_RATE_INTERVAL_S
 
 _LEVEL_OF_METHOD = {"exception": "error", "warn": "warning", "msg": "info"}
 
@@ -141,33 +141,38 @@ def _as_text(renderer: Processor) -> Processor:
 
 
 class _Sink:
-    """Log lines on their way to stderr. Inside an event loop a line waits for the end of the
-    loop's turn, and the lines of one turn (a batch of a hundred calls: a hundred lines) go out
-    in one write: no line waits for more than that turn. Outside one, a line is written at once."""
+    """Log lines on their way to stderr, buffered: inside an event loop a line waits at most
+    LOG_FLUSH_INTERVAL_S, or until LOG_FLUSH_BYTES of lines wait, and they go out in one write.
+    A write per line, or even per loop turn, was a system call per call or two under load: a
+    third of the spends' throughput at info against warning. Outside a loop (start-up, the CLI's
+    other commands) a line is written at once, and at exit whatever waits is written."""
 
     def __init__(self) -> None:
         self._lines: list[bytes] = []
+        self._size = 0
         self._lock = threading.Lock()  # a test may run a daemon in a thread of its own
         self._flush_due = False
 
     def write(self, line: bytes) -> None:
         with self._lock:
             self._lines.append(line)
-            if self._flush_due:
-                return
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                loop = None
-            if loop is not None:
-                self._flush_due = True
-                loop.call_soon(self.flush)
-                return
+            self._size += len(line) + 1
+            if self._size < LOG_FLUSH_BYTES:
+                if self._flush_due:
+                    return
+                try:
+                    loop = asyncio.get_running_loop()
+                except RuntimeError:
+                    loop = None
+                if loop is not None:
+                    self._flush_due = True
+                    loop.call_later(LOG_FLUSH_INTERVAL_S, self.flush)
+                    return
         self.flush()
 
     def flush(self) -> None:
         with self._lock:
-            lines, self._lines, self._flush_due = self._lines, [], False
+            lines, self._lines, self._size, self._flush_due = self._lines, [], 0, False
             if lines:
                 _write_stderr(b"\n".join(lines) + b"\n")
 

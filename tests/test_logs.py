@@ -13,6 +13,7 @@ import orjson
 import structlog
 
 from daemon import logs
+from daemon.constants import LOG_FLUSH_BYTES, LOG_FLUSH_INTERVAL_S
 
 
 @contextlib.contextmanager
@@ -30,15 +31,16 @@ def configured(level: str) -> Iterator[None]:
         structlog.configure(**config)
 
 
-def test_the_lines_of_one_loop_turn_are_written_together_at_its_end_in_order(capsysbinary):
-    async def one_turn() -> tuple[bytes, bytes]:
+def test_lines_wait_for_the_flush_interval_then_go_out_together_in_order(capsysbinary):
+    async def log_and_wait() -> tuple[bytes, bytes]:
         structlog.get_logger("daemon.calls").info("call", request_id="r1", method="ping", code=0, duration_ms=0.1)
         logging.getLogger("daemon.test").warning("from the standard library")
-        during = capsysbinary.readouterr().err
         await asyncio.sleep(0)
+        during = capsysbinary.readouterr().err
+        await asyncio.sleep(LOG_FLUSH_INTERVAL_S * 3)
         return during, capsysbinary.readouterr().err
     with configured("info"):
-        during, after = asyncio.run(one_turn())
+        during, after = asyncio.run(log_and_wait())
     assert during == b""
     lines = [orjson.loads(line) for line in after.splitlines()]
     assert [(line["event"], line["level"], line["logger"]) for line in lines] == [
@@ -46,6 +48,16 @@ def test_the_lines_of_one_loop_turn_are_written_together_at_its_end_in_order(cap
     assert lines[0] | {"timestamp": None} == {"request_id": "r1", "method": "ping", "code": 0, "duration_ms": 0.1,
                                               "event": "call", "level": "info", "logger": "daemon.calls",
                                               "timestamp": None}
+
+
+def test_lines_past_the_flush_size_go_out_at_once(capsysbinary):
+    async def log_a_lot() -> bytes:
+        for number in range(LOG_FLUSH_BYTES // 100 + 1):  # each line well over 100 bytes
+            logs.log_call(f"{number:032x}", "spend_credits", 0, 1.0)
+        return capsysbinary.readouterr().err  # before any wait
+    with configured("info"):
+        written = asyncio.run(log_a_lot())
+    assert len(written) >= LOG_FLUSH_BYTES and all(orjson.loads(line)["event"] == "call" for line in written.splitlines())
 
 
 def test_outside_an_event_loop_a_line_is_written_at_once(capsysbinary):
