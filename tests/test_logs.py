@@ -26,6 +26,7 @@ def configured(level: str) -> Iterator[None]:
         yield
     finally:
         logs.flush()
+        logs.configure("warning", "json")  # what an unconfigured process logs: no call lines
         root.handlers[:] = handlers
         root.setLevel(root_level)
         structlog.configure(**config)
