@@ -6,10 +6,11 @@ each exception's type and frames but not its message (see `traceback_without_mes
 
 The daemon writes a line per call, so a line must cost microseconds, not the ~150 µs of the
 standard library's path (a LogRecord, its formatter, a lock and a write per line). structlog's
-own loggers (`structlog.get_logger`, used for the per-call line) are filtered by level when
-configured, render with orjson, and hand bytes to `_Sink`, which buffers them for up to
-LOG_FLUSH_INTERVAL_S and writes them to stderr in one write. The standard library's records take the old path into
-the same sink, so lines keep their order.
+own loggers (`structlog.get_logger`) are filtered by level when configured, render with orjson
+and hand bytes to `_Sink`, which buffers them for up to LOG_FLUSH_INTERVAL_S and writes them to
+stderr in one write; the per-call line in JSON is made by `log_call` in one orjson.dumps, the
+line structlog would make. The standard library's records take their own path into the same
+sink, so lines keep their order.
 """
 
 from __future__ import annotations
