@@ -152,28 +152,29 @@ class _Sink:
         self._lines: list[bytes] = []
         self._size = 0
         self._lock = threading.Lock()  # a test may run a daemon in a thread of its own
-        self._flush_due = False
+        # the loop a flush is due on: a loop that ended before its flush came (a CLI command's, a
+        # test's) must not keep later lines from scheduling theirs
+        self._flush_on: asyncio.AbstractEventLoop | None = None
 
     def write(self, line: bytes) -> None:
         with self._lock:
             self._lines.append(line)
             self._size += len(line) + 1
             if self._size < LOG_FLUSH_BYTES:
-                if self._flush_due:
-                    return
                 try:
                     loop = asyncio.get_running_loop()
                 except RuntimeError:
                     loop = None
                 if loop is not None:
-                    self._flush_due = True
-                    loop.call_later(LOG_FLUSH_INTERVAL_S, self.flush)
+                    if self._flush_on is not loop:
+                        self._flush_on = loop
+                        loop.call_later(LOG_FLUSH_INTERVAL_S, self.flush)
                     return
         self.flush()
 
     def flush(self) -> None:
         with self._lock:
-            lines, self._lines, self._size, self._flush_due = self._lines, [], 0, False
+            lines, self._lines, self._size, self._flush_on = self._lines, [], 0, None
             if lines:
                 _write_stderr(b"\n".join(lines) + b"\n")
 

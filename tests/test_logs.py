@@ -99,3 +99,18 @@ def test_below_info_no_call_line_is_made_or_written(capsysbinary):
     with configured("info"):
         assert logs.calls_logged()
     assert capsysbinary.readouterr().err == b""
+
+
+def test_a_loop_that_ended_before_its_flush_keeps_no_later_line_waiting(capsysbinary):
+    async def log_and_end() -> None:
+        structlog.get_logger("daemon.test").warning("left behind")  # its flush is due on this loop …
+    with configured("info"):
+        asyncio.run(log_and_end())  # … which ends first
+        capsysbinary.readouterr()
+
+        async def log_and_wait() -> bytes:
+            structlog.get_logger("daemon.test").warning("in a new loop")
+            await asyncio.sleep(LOG_FLUSH_INTERVAL_S * 3)
+            return capsysbinary.readouterr().err
+        written = asyncio.run(log_and_wait())
+    assert [orjson.loads(line)["event"] for line in written.splitlines()] == ["left behind", "in a new loop"]
