@@ -15,6 +15,8 @@ HEALTH_CACHE_S = 1.0  # /healthz needs no token: its store checks run at most th
 LISTEN_BACKLOG = 1024  # connections past DBM_MAX_CONNECTIONS wait here, in the kernel
 FD_RESERVE = 64  # file descriptors kept beyond clients and pool: Redis, the SQLite files, logs
 LOG_RATE_INTERVAL_S = 10.0  # refused requests and malformed HTTP: at most one log line per this, with a count
+LOG_FLUSH_INTERVAL_S = 0.1  # log lines wait at most this long in the daemon before the write to stderr …
+LOG_FLUSH_BYTES = 64 * 1024  # … or until this many bytes of them wait: one write for many lines
 # an idle connection, or one still sending its request line and headers, is closed after this long
 # (aiohttp's own default is an hour); above the 60 s a reverse proxy keeps idle upstream connections
 HTTP_KEEPALIVE_TIMEOUT_S = 75.0

@@ -20,6 +20,7 @@ from daemon.errors import ConfigError, StartupError
 from daemon.rpc.deadlines import Deadlines
 from daemon.rpc.discover import openrpc_document, rpc_url
 from daemon.rpc.registry import Domain, Registry
+from daemon.rpc.slots import Slots
 from daemon.settings import Settings
 from daemon.storage import redis as redis_store
 from daemon.storage.database import Database, is_refused_for_good
@@ -44,7 +45,7 @@ class Services:
     events_relay: Relay
     metrics: Metrics
     tokens: Tokens | None
-    call_slots: asyncio.Semaphore
+    call_slots: Slots
     deadlines: Deadlines  # DBM_CALL_TIMEOUT_S for each call
     embedded: redis_store.EmbeddedRedis | None = None
     state: State = dataclasses.field(default_factory=State)  # the domains' own (daemon.context)
@@ -68,7 +69,7 @@ class Services:
         events_relay = _relay(settings, db, redis, EVENTS, metrics.events)
         metrics.track_pool(lambda: db.in_use, settings.pool_size)
         services = cls(settings, Registry(domains).for_dialect(db.kind), db, redis, audit_relay, events_relay, metrics,
-                       tokens, asyncio.Semaphore(settings.max_concurrent_calls), Deadlines(settings.call_timeout_s),
+                       tokens, Slots(settings.max_concurrent_calls), Deadlines(settings.call_timeout_s),
                        embedded)
         try:
             for domain in services.registry.domains:

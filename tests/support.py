@@ -373,3 +373,13 @@ class ThreadDaemon:
         status, raw = self.post(orjson.dumps(request))
         assert status == 200, (status, raw)
         return orjson.loads(raw)
+
+
+def log_records(path: Path) -> list[dict[str, Any]]:
+    """The JSON objects of a daemon's log file, one per line (lines that are not JSON left out)."""
+    return [orjson.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
+
+
+def logged_calls(path: Path) -> set[str]:
+    """The methods whose per-call line is in a daemon's log."""
+    return {r["method"] for r in log_records(path) if r.get("event") == "call"}

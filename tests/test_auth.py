@@ -13,7 +13,7 @@ import pytest
 
 from daemon.auth import Tokens
 from daemon.errors import ConfigError
-from tests.support import daemon_env, make_settings, running
+from tests.support import daemon_env, logged_calls, make_settings, running
 
 FULL, READER = "full-7Qk2c9SECRET-0d2f61a9c44be57e3", "reader-m3P8xSECRET-8b1e07c5d29fa6403"
 UNAUTHORIZED = {"code": -32001, "message": "Unauthorized", "data": {"reason": "missing or unknown bearer token"}}
@@ -240,7 +240,7 @@ def test_tokens_are_never_logged_even_in_a_malformed_request(spawn_daemon, token
     assert [a.split(b" ", 2)[1] for a in answers] == [b"200", b"200", b"401", b"400", b"401"]
     daemon.stop()
     log = (tmp_path / "daemon.log").read_text()
-    assert '"method": "top_up_credits"' in log  # the calls were logged …
+    assert "top_up_credits" in logged_calls(tmp_path / "daemon.log")  # the calls were logged …
     assert "SECRET" not in log  # … and no token, not even the raw header aiohttp's 400 quotes
 
 

@@ -1,12 +1,13 @@
-"""JSON-RPC 2.0, to the letter, with jsonrpcserver doing method lookup, calls and responses.
-
-jsonrpcserver 5.0.9 departs from the spec in ways we route around (see DEVELOPERS.md):
+"""JSON-RPC 2.0, to the letter. jsonrpcserver makes each member's request (method, params, id
+or the mark of a notification) and splits its params; the rest is ours, because the rest of
+jsonrpcserver 5.0.9 departs from the spec or costs more than the call (see DEVELOPERS.md):
 - it rejects a whole batch when one member is invalid → we parse once with orjson and check
   each member's envelope here, so an invalid member gets its own -32600 and the rest run;
-- it validates with jsonschema, two thirds of its dispatch time → we pass already-checked
-  members straight to its dispatcher;
-- it puts exception text into -32603 → every method is wrapped by `_invoke`, which catches
-  everything: our typed errors map to their codes, anything else to -32603 with a request id.
+- it validates with jsonschema, two thirds of its dispatch time → we check the envelope ourselves;
+- it puts exception text into -32603 → `_invoke` catches everything: our typed errors map to
+  their codes, anything else to -32603 with a request id;
+- its calls and responses go through Either values and named tuples, rebuilt three times per
+  call → `_invoke` answers the result or the error, and `_member` wraps it in the response.
 """
 
 from __future__ import annotations
@@ -15,20 +16,19 @@ import asyncio
 import contextlib
 import dataclasses
 import functools
+import itertools
 import json
-import logging
+import secrets
 import time
-import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 import structlog
-from jsonrpcserver import Error, Result, Success
-from jsonrpcserver.async_dispatcher import call as call_method
-from jsonrpcserver.dispatcher import create_request, to_response
-from jsonrpcserver.response import to_serializable_one
+from jsonrpcserver.dispatcher import create_request, extract_kwargs
+from jsonrpcserver.sentinels import NOID
 
+from daemon import logs
 from daemon.context import Context
 from daemon.errors import (
     InternalError,
@@ -43,6 +43,7 @@ from daemon.errors import (
 )
 from daemon.rpc.params import bind
 from daemon.rpc.registry import Registry, RpcMethod
+from daemon.rpc.slots import Slots
 from daemon.storage.database import is_unreachable
 
 if TYPE_CHECKING:
@@ -50,7 +51,6 @@ if TYPE_CHECKING:
     from daemon.web.metrics import Metrics
 
 log = structlog.get_logger("daemon.calls")
-_CALL_LOGGER = logging.getLogger("daemon.calls")
 
 _ID_TYPES = (str, int, float, type(None))
 
@@ -64,7 +64,7 @@ class DispatchContext(Context, Protocol):
     def deadlines(self) -> Deadlines: ...
 
     @property
-    def call_slots(self) -> asyncio.Semaphore: ...
+    def call_slots(self) -> Slots: ...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,10 +77,10 @@ class Limits:
 
 @dataclasses.dataclass
 class Call:
-    """What jsonrpcserver hands each method as its context: the daemon and who is calling."""
+    """One request's caller: the daemon and what the caller may call."""
     services: DispatchContext
     allows: Callable[[str], bool]  # may this caller call that method?
-    request_slots: asyncio.Semaphore | None = None  # a batch's own share of the call slots
+    request_slots: Slots | None = None  # a batch's own share of the call slots
 
 
 class Dispatcher:
@@ -88,7 +88,7 @@ class Dispatcher:
 
     def __init__(self, registry: Registry):
         self.registry = registry
-        self._methods = {name: _wrap(method) for name, method in registry.methods.items()}
+        self._methods = registry.methods
 
     async def handle(self, body: bytes, call: Call, limits: Limits) -> bytes | None:
         """The response body, or None when nothing is to be answered (HTTP 204)."""
@@ -109,7 +109,7 @@ class Dispatcher:
             return _dump(_error(InvalidRequest({"reason": f"a batch holds at most {limits.max_batch} calls"}), None))
         # Members are independent; they run concurrently, bounded by the daemon's call slots and
         # by this request's own share of them, so one caller's batch cannot starve the others.
-        call = dataclasses.replace(call, request_slots=asyncio.Semaphore(limits.max_calls_per_request))
+        call = dataclasses.replace(call, request_slots=Slots(limits.max_calls_per_request))
         answers = _Answers(len(members), limits.max_response_bytes)
 
         async def answer(index: int, member: Any) -> None:
@@ -124,22 +124,13 @@ class Dispatcher:
         method = self._methods.get(member["method"])
         if method is None:
             return _error(MethodNotFound(member["method"]), member.get("id")) if "id" in member else None
-        # jsonrpcserver makes the request, calls the method and shapes the response. Its
-        # top-level dispatch would also parse and validate (done already, by us) and gather
-        # even one call into a task: three turns of the event loop, four times a ping's cost.
         request = create_request(member)
-        result = await call_method(request, call, method)
-        if "id" not in member:  # a notification: it ran, and is answered with nothing
+        args = request.params if isinstance(request.params, list) else []
+        answer = await _invoke(method, call, args, extract_kwargs(request))
+        if request.id is NOID:  # a notification: it ran, and is answered with nothing
             return None
-        return cast("dict[str, Any]", to_serializable_one(to_response(request, result)))
-
-
-def _wrap(method: RpcMethod) -> Callable[..., Any]:
-    # `call` is positional-only so that a param named "call" lands in kwargs (and is refused by
-    # name) instead of making Python raise a TypeError whose text jsonrpcserver would send back
-    async def invoke(call: Call, /, *args: Any, **kwargs: Any) -> Result:
-        return await _invoke(method, call, args, kwargs)
-    return invoke
+        answer["id"] = request.id
+        return answer
 
 def _echoable_id(member: Any) -> Any:
     """The id of an invalid request, when it is one the spec lets us echo; else null."""
@@ -164,28 +155,39 @@ def _envelope_problem(member: Any) -> str | None:
     return None
 
 
-async def _invoke(method: RpcMethod, call: Call, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Result:
+async def _invoke(method: RpcMethod, call: Call, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The call's response without its id: its result, or the error anything it raised maps to."""
     services = call.services
     started = time.perf_counter()
-    request_id = None  # made when needed: a uuid costs a system call
+    request_id = None  # made when needed
     try:
         if not call.allows(method.name):
             raise Unauthorized({"reason": "this token may not call this method"})
         bound = bind(method.params, args, kwargs)
-        # the timeout counts the wait for a slot too: a caller hears back within it, whatever the load
-        async with services.deadlines.within(), call.request_slots or _NO_SLOT, services.call_slots:
+        if method.uses_stores:
+            result = await _bounded(method, call, bound)
+        else:  # nothing to wait for, so nothing to bound: it returns before a deadline could pass
             result = await method.func(services, **bound)
-        code, outcome = 0, Success(result)
+        code, answer = 0, {"jsonrpc": "2.0", "result": result}
     except Exception as exc:
         error = _as_rpc_error(exc)
         if isinstance(error, InternalError):
             request_id = error.data["request_id"]
             log.exception("call failed", request_id=request_id, method=method.name)
-        code = error.code
-        outcome = Error(error.code, error.message, error.data) if error.data is not None else Error(error.code, error.message)
+        code, answer = error.code, _error(error, None)
+        del answer["id"]
     services.metrics.observe_call(method.name, code, time.perf_counter() - started)
     _log_call(request_id, method.name, code, started)
-    return outcome
+    return answer
+
+
+async def _bounded(method: RpcMethod, call: Call, bound: dict[str, Any]) -> Any:
+    """The method, within the call deadline and holding a call slot (and the request's own
+    share of them, in a batch). The timeout counts the wait for a slot too: a caller hears
+    back within it, whatever the load."""
+    services = call.services
+    async with services.deadlines.within(), call.request_slots or _NO_SLOT, services.call_slots:
+        return await method.func(services, **bound)
 
 
 def _as_rpc_error(exc: Exception) -> RpcError:
@@ -196,14 +198,22 @@ def _as_rpc_error(exc: Exception) -> RpcError:
         return Timeout()
     if is_unreachable(exc):
         return Unavailable()
-    return InternalError({"request_id": uuid.uuid4().hex})
+    return InternalError({"request_id": new_request_id()})
 
 
 def _log_call(request_id: str | None, method: str, code: int, started: float) -> None:
-    if not _CALL_LOGGER.isEnabledFor(logging.INFO):  # structlog would build the whole event first
-        return
-    log.info("call", request_id=request_id or uuid.uuid4().hex, method=method, code=code,
-             duration_ms=round((time.perf_counter() - started) * 1000, 3))
+    if logs.calls_logged():
+        logs.log_call(request_id or new_request_id(), method, code, round((time.perf_counter() - started) * 1000, 3))
+
+
+_REQUEST_ID_PREFIX = secrets.token_hex(8)
+_request_numbers = itertools.count(1)
+
+
+def new_request_id() -> str:
+    """32 hex digits, unique across calls and daemons: a random half drawn once per process and
+    the call's number. A uuid4 per call would cost a system call each (os.urandom)."""
+    return f"{_REQUEST_ID_PREFIX}{next(_request_numbers):016x}"
 
 
 _NO_SLOT = contextlib.nullcontext()
@@ -219,6 +229,7 @@ class _Answers:
 
     def __init__(self, count: int, limit: int):
         self.limit = limit
+        self.error_size = _too_large_size(limit)  # a -32005 answer's length, its id aside
         self.parts: list[bytes | None] = [None] * count
         self.ids: dict[int, Any] = {}  # every answered member (not notifications) → its id
         self.small: set[int] = set()  # answers no larger than their -32005: sent whatever the budget
@@ -230,7 +241,7 @@ class _Answers:
             return
         request_id = self.ids[index] = response.get("id")
         raw = _dump(response)
-        if len(raw) <= _too_large_size(self.limit) + len(_dump(request_id)):
+        if len(raw) <= self.error_size + len(_dump(request_id)):
             self.parts[index] = raw
             self.small.add(index)
             return

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -65,7 +65,7 @@ class ParamSpec:
         return specs
 
 
-def bind(specs: list[ParamSpec], args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+def bind(specs: list[ParamSpec], args: Sequence[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
     """JSON-RPC params (by position or by name) → checked keyword arguments."""
     if args and kwargs:
         raise InvalidParams(None, "params are either by position or by name, not both")

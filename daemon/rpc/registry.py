@@ -43,16 +43,19 @@ class MethodMark:
     name: str | None
     errors: tuple[type[RpcError], ...]
     retry: Retry
+    uses_stores: bool
 
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 
 
-def rpc_method(*, errors: tuple[type[RpcError], ...] = (), retry: Retry, name: str | None = None
-               ) -> Callable[[F], F]:
-    """Marks a typed async function as a JSON-RPC method (under `name`, default its own)."""
+def rpc_method(*, errors: tuple[type[RpcError], ...] = (), retry: Retry, name: str | None = None,
+               uses_stores: bool = True) -> Callable[[F], F]:
+    """Marks a typed async function as a JSON-RPC method (under `name`, default its own).
+    `uses_stores=False` says it answers from memory without awaiting anything: it then runs
+    without the call deadline and call slot that bound everything that waits on a store."""
     def mark(func: F) -> F:
-        func.__rpc_method__ = MethodMark(name, errors, retry)  # type: ignore[attr-defined]
+        func.__rpc_method__ = MethodMark(name, errors, retry, uses_stores)  # type: ignore[attr-defined]
         return func
     return mark
 
@@ -67,6 +70,7 @@ class RpcMethod:
     result: dict[str, Any]  # JSON Schema of the result, from the return annotation
     errors: tuple[type[RpcError], ...]
     retry: Retry
+    uses_stores: bool = True
 
     @classmethod
     def of(cls, func: Callable[..., Awaitable[Any]], domain: str) -> RpcMethod:
@@ -81,7 +85,7 @@ class RpcMethod:
             raise TypeError(f"{func.__qualname__}: an RPC method's return annotation is its result schema")
         return cls(name=mark.name or func.__name__, domain=domain, func=func, params=params,
                    summary=inspect.getdoc(func) or "", result=schema_of(hints["return"]),
-                   errors=mark.errors, retry=mark.retry)
+                   errors=mark.errors, retry=mark.retry, uses_stores=mark.uses_stores)
 
 
 @dataclasses.dataclass(frozen=True)

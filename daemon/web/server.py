@@ -26,6 +26,7 @@ from daemon.web.site import working
 
 SERVICES = web.AppKey("services", Services)
 DISPATCHER = web.AppKey("dispatcher", dispatch.Dispatcher)
+LIMITS = web.AppKey("limits", dispatch.Limits)  # made once: a frozen dataclass costs microseconds to build
 CORS = web.AppKey("cors", Cors)
 _JSON = "application/json"
 _SMALL_WRITE = 64 * 1024  # an answer this small, to a client that reads, is taken by the kernel at once
@@ -43,6 +44,8 @@ def make_app(services: Services) -> web.Application:
     app = web.Application(client_max_size=services.settings.max_body_bytes, handler_args=HANDLER_ARGS)
     app[SERVICES] = services
     app[DISPATCHER] = dispatch.Dispatcher(services.registry)
+    app[LIMITS] = dispatch.Limits(services.settings.max_batch, services.settings.max_response_bytes,
+                                  services.settings.max_calls_per_request)
     app[HEALTH] = HealthCache(services)
     app[UNAUTHORIZED_LOG] = RateLimitedLog("daemon.auth", "requests refused with HTTP 401 (a missing or unknown token)")
     app.on_response_prepare.append(_no_banner)
@@ -84,8 +87,7 @@ async def _rpc(request: web.Request) -> web.StreamResponse:
         # reads and drops the rest for a while, so that the client, still sending, hears the answer
         response = refusal(body, settings)
         return await _closing(request, response) if body == 408 else response
-    limits = dispatch.Limits(settings.max_batch, settings.max_response_bytes, settings.max_calls_per_request)
-    answer = await request.app[DISPATCHER].handle(body, dispatch.Call(services, grant.allows), limits)
+    answer = await request.app[DISPATCHER].handle(body, dispatch.Call(services, grant.allows), request.app[LIMITS])
     if answer is None:
         return web.Response(status=204)
     return await _answer(request, web.Response(body=answer, content_type=_JSON), len(answer), settings.call_timeout_s)

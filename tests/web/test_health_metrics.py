@@ -4,6 +4,7 @@ import asyncio
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from daemon.web.metrics import Metrics
 from tests.support import make_settings, running
 
 
@@ -46,3 +47,21 @@ async def test_metrics_count_calls_errors_and_latency_by_method(sqlite_rpc):
     assert ("dbmanager_audit_backlog", ()) in samples
     assert samples[("dbmanager_db_pool_size", ())] == 10
     assert ("dbmanager_db_pool_in_use", ()) in samples
+
+
+
+def test_call_latency_is_counted_in_cumulative_buckets_with_its_sum_and_errors_by_code():
+    metrics = Metrics()
+    for seconds, code in ((0.0003, 0), (0.002, 0), (0.0025, 1002), (40.0, -32603)):
+        metrics.observe_call("get_user_by_id", code, seconds)
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+               for family in text_string_to_metric_families(metrics.render().decode()) for s in family.samples}
+
+    def bucket(le: str) -> float:
+        return samples[("dbmanager_call_seconds_bucket", (("le", le), ("method", "get_user_by_id")))]
+    assert (bucket("0.0005"), bucket("0.001"), bucket("0.0025"), bucket("30.0"), bucket("+Inf")) == (1, 1, 3, 3, 4)
+    assert samples[("dbmanager_call_seconds_count", (("method", "get_user_by_id"),))] == 4
+    assert abs(samples[("dbmanager_call_seconds_sum", (("method", "get_user_by_id"),))] - 40.0048) < 1e-9
+    assert samples[("dbmanager_calls_total", (("method", "get_user_by_id"),))] == 4
+    assert samples[("dbmanager_call_errors_total", (("code", "1002"), ("method", "get_user_by_id")))] == 1
+    assert samples[("dbmanager_call_errors_total", (("code", "-32603"), ("method", "get_user_by_id")))] == 1
