@@ -28,6 +28,8 @@ RELEASED = {
     "0003_holds.py": "38a60cff84a32aece356135c63cb3533bd827fbd68ce919f6d541e84d6d23b64",
     "0004_graphs_executions.py": "57b0b8943779e2a06f6f321367d18b9ada75cd22f380620f0e514ece78b33a7c",  # release 0.3.0
     "0005_users_reviews_notifications.py": "4990e8519ad649b20b28aa7c7c2b027a8578504337eb2790f9563a52c02a4830",  # release 0.3.0
+    "0006_store.py": "3f676fa6e0efbdb3422efd73734afae46d2fd7343b662ddbd4076b47e629e0a3",  # release 0.4.0
+    "0007_library_onboarding_oauth.py": "6b8d9d28373c0de8ba5f51ea45752a14a453311d814bca492153ea87e0809ca3",  # release 0.4.0
 }
 
 
