@@ -4,10 +4,10 @@ from daemon.context import Context
 from daemon.domains.credits.batcher import BATCHER, SpendBatcher
 from daemon.domains.credits.holds import (
     SWEEPER,
-    HoldSweeper,
     capture_hold,
     get_balance,
     get_hold,
+    hold_sweeper,
     release_hold,
     reserve_credits,
 )
@@ -28,7 +28,7 @@ async def start(ctx: Context) -> None:
     anyway, so there every spend takes the one-call path. Lapsed holds are swept on both."""
     if ctx.db.kind == "postgresql":
         ctx.state.set(BATCHER, SpendBatcher(ctx.db, ctx.audit_committed))
-    sweeper = HoldSweeper(ctx.db)
+    sweeper = hold_sweeper(ctx.db)
     sweeper.start()
     ctx.state.set(SWEEPER, sweeper)
 

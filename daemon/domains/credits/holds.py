@@ -7,7 +7,7 @@ and new holds draw only on `available = balance − held`. It ends one of three 
 - released by its owner;
 - expired: past `expires_at` it stops counting at once. A write that finds `available` short lets
   the user's lapsed holds go first (`Funds.let_lapsed_go`, and the same step inside PostgreSQL's
-  group-commit function), reads compute the status, and `HoldSweeper` marks them EXPIRED in the
+  group-commit function), reads compute the status, and `hold_sweeper` marks them EXPIRED in the
   background, so no call is needed for that.
 
 Every writer of a hold locks the user's balance row first, then the hold: the same order
@@ -17,9 +17,6 @@ everywhere, so two writers (in one daemon or several) wait for each other and ne
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -36,10 +33,9 @@ from daemon.domains.credits.tables import balances, holds
 from daemon.domains.credits.types import Balance, BalanceSummary, CaptureAmount, Hold, HoldId, PositiveAmount, TtlS
 from daemon.domains.types import Metadata, TransactionKey, UserId
 from daemon.errors import Conflict, InsufficientBalance, InvalidParams, NotFound
+from daemon.periodic import Periodic
 from daemon.rpc.registry import rpc_method
 from daemon.storage.database import Database
-
-log = logging.getLogger(__name__)
 
 DEFAULT_TTL_S = 900
 
@@ -152,48 +148,23 @@ async def _hold(conn: Any, user_id: str, hold_id: str, lock: bool = False) -> An
 
 # ---------- expiry without a call ----------
 
-SWEEPER: StateKey[HoldSweeper] = StateKey("credits.hold_sweeper")
+SWEEPER: StateKey[Periodic] = StateKey("credits.hold_sweeper")
 
 
-class HoldSweeper:
+def hold_sweeper(db: Database) -> Periodic:
     """Marks lapsed holds EXPIRED every HOLD_SWEEP_INTERVAL_S, a user at a time under that user's
     balance row lock. Safe beside other daemons' sweepers: a hold leaves HELD once, whoever
     takes it, and the lock makes the second find nothing to do."""
+    return Periodic("hold sweeper", HOLD_SWEEP_INTERVAL_S, lambda: sweep_lapsed_holds(db))
 
-    def __init__(self, db: Database):
-        self._db = db
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="hold-sweeper")
-
-    async def stop(self) -> None:
-        """Asks the loop to end (a cancel inside a pooled call could strand its connection)."""
-        self._stopping.set()
-        if self._task is not None:
-            done, _ = await asyncio.wait({self._task}, timeout=5)
-            if not done:
-                self._task.cancel()
-            self._task = None
-
-    async def sweep_once(self) -> int:
-        """Lets every lapsed hold go; returns how many users had some."""
-        async with self._db.session() as conn:
-            rows = await conn.fetch_all(select(holds.c.user_id).distinct().where(
-                holds.c.status == "HELD", holds.c.expires_at <= now_rfc3339()).limit(HOLD_SWEEP_BATCH))
-        for row in rows:  # (a databases Record iterates over its keys: index it)
-            async with self._db.write() as conn:
-                await (await lock_funds(conn, row[0])).let_lapsed_go(conn)
-        return len(rows)
-
-    async def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await self.sweep_once()
-            except Exception as exc:  # a store that is down: try again next time
-                log.warning("hold sweeper paused: %s; retrying", type(exc).__name__)
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(HOLD_SWEEP_INTERVAL_S):
-                    await self._stopping.wait()
+async def sweep_lapsed_holds(db: Database) -> int:
+    """Lets every lapsed hold go; returns how many users had some."""
+    async with db.session() as conn:
+        rows = await conn.fetch_all(select(holds.c.user_id).distinct().where(
+            holds.c.status == "HELD", holds.c.expires_at <= now_rfc3339()).limit(HOLD_SWEEP_BATCH))
+    for row in rows:  # (a databases Record iterates over its keys: index it)
+        async with db.write() as conn:
+            await (await lock_funds(conn, row[0])).let_lapsed_go(conn)
+    return len(rows)
 

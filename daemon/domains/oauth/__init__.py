@@ -2,7 +2,7 @@
 and on a schedule (DBM_OAUTH_CLEANUP_INTERVAL_S)."""
 
 from daemon.context import Context
-from daemon.domains.oauth.cleanup import SWEEPER, OAuthSweeper
+from daemon.domains.oauth.cleanup import SWEEPER, sweeper
 from daemon.domains.oauth.methods import (
     cleanup_expired_oauth_tokens,
     create_oauth_access_token,
@@ -16,15 +16,15 @@ from daemon.rpc.registry import Domain
 async def start(ctx: Context) -> None:
     """The scheduled cleanup, unless DBM_OAUTH_CLEANUP_INTERVAL_S is 0."""
     if ctx.settings.oauth_cleanup_interval_s > 0:
-        sweeper = OAuthSweeper(ctx.db, ctx.settings.oauth_cleanup_interval_s)
-        sweeper.start()
-        ctx.state.set(SWEEPER, sweeper)
+        job = sweeper(ctx.db, ctx.settings.oauth_cleanup_interval_s)
+        job.start()
+        ctx.state.set(SWEEPER, job)
 
 
 async def stop(ctx: Context) -> None:
-    sweeper = ctx.state.pop(SWEEPER)
-    if sweeper is not None:
-        await sweeper.stop()
+    job = ctx.state.pop(SWEEPER)
+    if job is not None:
+        await job.stop()
 
 
 DOMAIN = Domain(

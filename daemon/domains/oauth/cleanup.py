@@ -7,14 +7,13 @@ second finds nothing left, and each counts only the rows it removed itself."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 
 from daemon.clock import now_rfc3339
 from daemon.context import StateKey
 from daemon.domains.oauth.tables import oauth_access_tokens, oauth_authorization_codes, oauth_refresh_tokens
 from daemon.domains.oauth.types import CleanupCounts
+from daemon.periodic import Periodic
 from daemon.storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -35,40 +34,13 @@ async def delete_expired(db: Database) -> CleanupCounts:
             "refresh_tokens": counts["refresh_tokens"]}
 
 
-class OAuthSweeper:
-    """Runs delete_expired every `interval_s` seconds until stopped."""
-
-    def __init__(self, db: Database, interval_s: float):
-        self._db, self._interval_s = db, interval_s
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="oauth-sweeper")
-
-    async def stop(self) -> None:
-        """Asks the loop to end (a cancel inside a pooled call could strand its connection)."""
-        self._stopping.set()
-        if self._task is not None:
-            done, _ = await asyncio.wait({self._task}, timeout=5)
-            if not done:
-                self._task.cancel()
-            self._task = None
-
-    async def _run(self) -> None:
-        while not self._stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._interval_s):
-                    await self._stopping.wait()
-            if self._stopping.is_set():
-                return
-            try:
-                counts = await delete_expired(self._db)
-            except Exception as exc:  # a store that is down: try again next time
-                log.warning("oauth cleanup paused: %s; retrying", type(exc).__name__)
-            else:
-                if any(counts.values()):
-                    log.info("oauth cleanup removed expired grants: %s", counts)
+def sweeper(db: Database, interval_s: float) -> Periodic:
+    """delete_expired every `interval_s` seconds, logging what it removed."""
+    async def sweep() -> None:
+        counts = await delete_expired(db)
+        if any(counts.values()):
+            log.info("oauth cleanup removed expired grants: %s", counts)
+    return Periodic("oauth cleanup", interval_s, sweep, at_start=False)
 
 
-SWEEPER = StateKey[OAuthSweeper]("oauth.sweeper")
+SWEEPER = StateKey[Periodic]("oauth.sweeper")
