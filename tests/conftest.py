@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from daemon import logs
 from tests.support import (
     REDIS_URL,
     DaemonProcess,
@@ -40,6 +41,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if _PROCESS_TESTS in Path(item.fspath).parents:
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def flush_log_lines() -> Iterator[None]:
+    """A test's in-process daemon logs into a buffer flushed by its event loop, which can end
+    first: the lines go out at the test's end, into its own captured output, not into a later
+    test's capture or after pytest's summary."""
+    yield
+    logs.flush()
 
 
 # ---------- PostgreSQL ----------
