@@ -1,7 +1,8 @@
 """Fixtures (helpers live in tests/support.py): real PostgreSQL, real Redis, real daemons.
 
-- `db_url`: parametrized over SQLite (a file in tmp_path) and PostgreSQL (a fresh schema in a
-  database of this test process's own: tests run in parallel under pytest-xdist).
+- `db_url`: parametrized over SQLite (a file in tmp_path) and PostgreSQL (a database of this test
+  process's own: tests run in parallel under pytest-xdist), at the head revision with no rows;
+  `empty_db_url` the same with nothing in it, for the migrations' tests.
 - `redis_url` + `stream_key` / `events_key`: the machine's Redis, with an audit and an event
   stream key of the test's own, deleted after.
 - `private_redis`: a redis-server of the test's own on a free port, to stop and restart.
@@ -24,6 +25,8 @@ from daemon import logs
 from tests.support import (
     REDIS_URL,
     DaemonProcess,
+    MigratedPostgres,
+    MigratedSqlite,
     PrivateRedis,
     daemon_env,
     delete_keys,
@@ -63,8 +66,29 @@ def pg_server_url() -> Iterator[str]:
     asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@pytest.fixture(scope="session")
+def migrated_postgres(pg_server_url: str) -> MigratedPostgres:
+    return MigratedPostgres(pg_server_url)
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> MigratedSqlite:
+    return MigratedSqlite(tmp_path_factory.mktemp("migrated"))
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database at the head revision with no rows (what a daemon's first start makes)."""
+    if request.param == "sqlite":
+        sqlite: MigratedSqlite = request.getfixturevalue("migrated_sqlite")
+        return sqlite.fresh(tmp_path / "ledger.sqlite3")
+    postgres: MigratedPostgres = request.getfixturevalue("migrated_postgres")
+    return asyncio.run(postgres.fresh())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database with nothing in it, not even a schema: for the migrations' own tests."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
     url: str = request.getfixturevalue("pg_server_url")
@@ -116,9 +140,9 @@ async def rpc(db_url: str, redis_url: str, stream_key: str, events_key: str, tmp
 
 
 @pytest.fixture
-async def sqlite_rpc(redis_url: str, stream_key: str, events_key: str, tmp_path: Path):
+async def sqlite_rpc(redis_url: str, stream_key: str, events_key: str, tmp_path: Path, migrated_sqlite: MigratedSqlite):
     """For protocol tests, where the database makes no difference."""
-    async with running(make_settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}", redis_url=redis_url,
+    async with running(make_settings(database_url=migrated_sqlite.fresh(tmp_path / "db.sqlite3"), redis_url=redis_url,
                                      audit_stream=stream_key, events_stream=events_key, state_dir=tmp_path)) as client:
         yield client
 

@@ -33,30 +33,30 @@ RELEASED = {
 }
 
 
-async def load_legacy(db_url: str, release: str = "0_1_0") -> None:
+async def load_legacy(empty_db_url: str, release: str = "0_1_0") -> None:
     """A database exactly as a release left it (tests/storage/legacy/: its dump, with data)."""
-    if db_url.startswith("sqlite"):
-        path = db_url.removeprefix("sqlite:///")
+    if empty_db_url.startswith("sqlite"):
+        path = empty_db_url.removeprefix("sqlite:///")
         with sqlite3.connect(path) as conn:
             conn.executescript((LEGACY / f"v{release}.sqlite.sql").read_text())
         return
-    conn = await asyncpg.connect(db_url)
+    conn = await asyncpg.connect(empty_db_url)
     try:
         await conn.execute((LEGACY / f"v{release}.postgresql.sql").read_text())
     finally:
         await conn.close()
 
 
-async def test_a_fresh_upgrade_builds_exactly_the_declared_tables(db_url):
-    applied = await upgrade(db_url)
+async def test_a_fresh_upgrade_builds_exactly_the_declared_tables(empty_db_url):
+    applied = await upgrade(empty_db_url)
     assert [a.split()[0] for a in applied] == ALL_REVISIONS
-    assert await current_revision(db_url) == head_revision()
-    assert await drift(db_url) == []
+    assert await current_revision(empty_db_url) == head_revision()
+    assert await drift(empty_db_url) == []
 
 
-async def test_each_applied_revision_says_what_it_did_on_this_database(db_url):
-    applied = dict(a.split(" ", 1) for a in await upgrade(db_url))
-    if db_url.startswith("sqlite"):
+async def test_each_applied_revision_says_what_it_did_on_this_database(empty_db_url):
+    applied = dict(a.split(" ", 1) for a in await upgrade(empty_db_url))
+    if empty_db_url.startswith("sqlite"):
         # the PostgreSQL-only functions are not named where SQLite never gets them
         assert "nothing on SQLite" in applied["0002"]
         assert not any("dbm_spend" in line for line in applied.values())
@@ -65,38 +65,38 @@ async def test_each_applied_revision_says_what_it_did_on_this_database(db_url):
         assert "dbm_spend_available" in applied["0003"]
 
 
-async def test_an_upgraded_database_has_nothing_left_to_do(db_url):
-    await upgrade(db_url)
-    assert await upgrade(db_url) == []
+async def test_an_upgraded_database_has_nothing_left_to_do(empty_db_url):
+    await upgrade(empty_db_url)
+    assert await upgrade(empty_db_url) == []
 
 
-async def test_concurrent_upgrades_apply_each_revision_once(db_url):
-    results = await asyncio.gather(*(upgrade(db_url) for _ in range(4)))
+async def test_concurrent_upgrades_apply_each_revision_once(empty_db_url):
+    results = await asyncio.gather(*(upgrade(empty_db_url) for _ in range(4)))
     assert sorted(len(r) for r in results) == [0, 0, 0, len(ALL_REVISIONS)]
-    assert await drift(db_url) == []
+    assert await drift(empty_db_url) == []
 
 
-async def test_drift_is_seen(db_url):
+async def test_drift_is_seen(empty_db_url):
     """The drift check is not vacuous: a column the tables do not declare is reported."""
-    await upgrade(db_url)
-    engine = migrate._engine(db_url)
+    await upgrade(empty_db_url)
+    engine = migrate._engine(empty_db_url)
     try:
         async with engine.begin() as conn:
             await conn.execute(text("ALTER TABLE users ADD COLUMN nickname TEXT"))
     finally:
         await engine.dispose()
-    assert [d[0] for d in await drift(db_url)] == ["remove_column"]
+    assert [d[0] for d in await drift(empty_db_url)] == ["remove_column"]
 
 
-async def test_a_release_0_1_0_database_upgrades_in_place_and_loses_nothing(db_url, tmp_path, redis_url, stream_key):
-    await load_legacy(db_url)
-    assert await current_revision(db_url) is None
-    applied = await upgrade(db_url)
+async def test_a_release_0_1_0_database_upgrades_in_place_and_loses_nothing(empty_db_url, tmp_path, redis_url, stream_key):
+    await load_legacy(empty_db_url)
+    assert await current_revision(empty_db_url) is None
+    applied = await upgrade(empty_db_url)
     # its migrations 1 and 2 are revisions 0001 and 0002: only what came after runs
     assert [a.split()[0] for a in applied] == ALL_REVISIONS[2:]
-    assert await current_revision(db_url) == head_revision()
-    assert await drift(db_url) == []  # the same schema, and schema_migrations is gone
-    settings = make_settings(database_url=db_url, redis_url=redis_url, audit_stream=stream_key, state_dir=tmp_path)
+    assert await current_revision(empty_db_url) == head_revision()
+    assert await drift(empty_db_url) == []  # the same schema, and schema_migrations is gone
+    settings = make_settings(database_url=empty_db_url, redis_url=redis_url, audit_stream=stream_key, state_dir=tmp_path)
     async with running(settings) as rpc:
         assert await rpc.result("get_credits", ["alice"]) == 870
         assert await rpc.result("get_credits", ["bob"]) == 0
@@ -122,13 +122,13 @@ async def test_a_release_0_1_0_database_upgrades_in_place_and_loses_nothing(db_u
     assert sorted(int(fields["tx_id"]) for _, fields in entries) == [5, 6, 7]
 
 
-async def test_a_release_0_2_0_database_upgrades_in_place_and_loses_nothing(db_url, tmp_path, redis_url, stream_key):
-    await load_legacy(db_url, "0_2_0")
-    assert await current_revision(db_url) == "0003"
-    applied = await upgrade(db_url)
+async def test_a_release_0_2_0_database_upgrades_in_place_and_loses_nothing(empty_db_url, tmp_path, redis_url, stream_key):
+    await load_legacy(empty_db_url, "0_2_0")
+    assert await current_revision(empty_db_url) == "0003"
+    applied = await upgrade(empty_db_url)
     assert [a.split()[0] for a in applied] == ALL_REVISIONS[3:]
-    assert await drift(db_url) == []
-    settings = make_settings(database_url=db_url, redis_url=redis_url, audit_stream=stream_key, state_dir=tmp_path)
+    assert await drift(empty_db_url) == []
+    settings = make_settings(database_url=empty_db_url, redis_url=redis_url, audit_stream=stream_key, state_dir=tmp_path)
     async with running(settings) as rpc:
         async with rpc.services.db.session() as conn:
             holds = {row[0]: row[1] for row in await conn.fetch_all(text("SELECT transaction_key, id FROM holds"))}
@@ -151,15 +151,15 @@ async def test_a_release_0_2_0_database_upgrades_in_place_and_loses_nothing(db_u
         assert tuple(defaults._mapping.values()) == (True, "not-set", 3, True, "")
 
 
-async def test_a_release_0_3_0_database_upgrades_in_place_and_loses_nothing(db_url, tmp_path, redis_url, stream_key):
+async def test_a_release_0_3_0_database_upgrades_in_place_and_loses_nothing(empty_db_url, tmp_path, redis_url, stream_key):
     """Release 0.3.0's graphs, executions, pins, KV data, notifications and settings read back
     after the upgrade as that release wrote them, and new calls work on them."""
-    await load_legacy(db_url, "0_3_0")
-    assert await current_revision(db_url) == "0005"
-    applied = await upgrade(db_url)
+    await load_legacy(empty_db_url, "0_3_0")
+    assert await current_revision(empty_db_url) == "0005"
+    applied = await upgrade(empty_db_url)
     assert [a.split()[0] for a in applied] == ALL_REVISIONS[5:]
-    assert await drift(db_url) == []
-    settings = make_settings(database_url=db_url, redis_url=redis_url, audit_stream=stream_key, state_dir=tmp_path)
+    assert await drift(empty_db_url) == []
+    settings = make_settings(database_url=empty_db_url, redis_url=redis_url, audit_stream=stream_key, state_dir=tmp_path)
     async with running(settings) as rpc:
         assert await rpc.result("get_credits", ["erin"]) == 990
         user = await rpc.result("get_user_by_id", ["erin"])
@@ -195,10 +195,10 @@ async def test_a_release_0_3_0_database_upgrades_in_place_and_loses_nothing(db_u
         assert run["status"] == "INCOMPLETE" and len(run["node_executions"]) == 1
 
 
-async def test_the_legacy_fixture_is_what_release_0_1_0_made(db_url):
+async def test_the_legacy_fixture_is_what_release_0_1_0_made(empty_db_url):
     """The upgrade test starts from 0.1.0's own tables (its schema_migrations at version 2)."""
-    await load_legacy(db_url)
-    engine = migrate._engine(db_url)
+    await load_legacy(empty_db_url)
+    engine = migrate._engine(empty_db_url)
     try:
         async with engine.connect() as conn:
             versions = (await conn.execute(text("SELECT version FROM schema_migrations ORDER BY 1"))).scalars().all()
