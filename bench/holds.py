@@ -61,13 +61,13 @@ def main() -> int:
             env = {**os.environ, "DBM_DATABASE_URL": pg.url(DB), "DBM_REDIS_URL": redis_url, "DBM_PORT": "0",
                    "DBM_AUDIT_STREAM": "dbm-bench:audit", "DBM_STATE_DIR": tempfile.gettempdir()}
             env.pop("DBM_LOG_LEVEL", None)  # the default users run
-            with bench.server([sys.executable, "-m", "daemon", "serve"], env, bench.BENCH / "daemon.log") as (url, _):
+            with bench.server([sys.executable, "-m", "daemon", "serve"], env, bench.BENCH / "daemon.log") as (url, pid):
                 bench.run_wrk(url, "spend", 1, bench.HEADLINE_CONNECTIONS, 3)  # warm-up
                 for _ in range(args.rounds):
                     for with_holds in (False, True):
                         (add_holds if with_holds else drop_holds)(pg)
                         for series, batch in (("spend", 1), (f"spend x{bench.BATCH}", bench.BATCH)):
-                            point = bench.daemon_spend_point(pg, DB, url, series, batch, bench.HEADLINE_CONNECTIONS,
+                            point = bench.daemon_spend_point(pg, DB, url, pid, series, batch, bench.HEADLINE_CONNECTIONS,
                                                              args.duration)
                             if point.problems or point.errors:
                                 print(f"PROBLEM {series} holds={with_holds}: {point.problems} {point.errors} errors")

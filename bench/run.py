@@ -72,6 +72,7 @@ class Point:
     errors: int = 0
     problems: list[str] = dataclasses.field(default_factory=list)
     drain_s: float | None = None  # how long the audit outbox took to empty after the load stopped
+    cpu_us_per_call: float | None = None  # the server's CPU time (user + system) per call answered
 
 
 # ---------- the machine's tools and servers ----------
@@ -201,6 +202,18 @@ def peak_memory_mb(pid: int) -> float:
     return total_kb / 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process and its children (`serve --workers`) have used so far.
+    Per call, it is what the daemon itself costs, whatever the load generator and the other
+    processes on the machine take of the cores; throughput moves with them, this far less."""
+    ticks = 0
+    for p in [pid, *children(pid)]:
+        with contextlib.suppress(FileNotFoundError):
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def children(pid: int) -> list[int]:
     with contextlib.suppress(FileNotFoundError):
         return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
@@ -261,13 +274,15 @@ def percentile(sorted_values: list[int], pct: float) -> float:
 
 # ---------- the daemon's spends ----------
 
-def daemon_spend_point(pg: Pg, db: str, url: str, series: str, batch: int, connections: int,
+def daemon_spend_point(pg: Pg, db: str, url: str, pid: int, series: str, batch: int, connections: int,
                        duration_s: float) -> Point:
     before = settle(pg, db)[0]
+    cpu_before = cpu_seconds(pid)
     result = run_wrk(url, "spend", batch, connections, duration_s)
     point = wrk_point(series, result, connections, batch)
     start_drain = time.monotonic()
     after = settle(pg, db)
+    point.cpu_us_per_call = per_call_us(cpu_seconds(pid) - cpu_before, point)  # the relay's drain included
     point.drain_s = max(0.0, after[1] - start_drain)
     rows, spent = after[0][0] - before[0], after[0][1] - before[1]
     point.applied = rows
@@ -277,6 +292,18 @@ def daemon_spend_point(pg: Pg, db: str, url: str, series: str, batch: int, conne
     if not result["results"] <= rows <= result["results"] + unanswered:
         point.problems.append(f"{result['results']} answered spends ({unanswered} unanswered when wrk stopped) "
                               f"but {rows} ledger rows")
+    return point
+
+
+def per_call_us(cpu_s: float, point: Point) -> float | None:
+    return cpu_s / point.calls_answered * 1e6 if point.calls_answered else None
+
+
+def ping_point(url: str, pid: int, series: str, duration_s: float) -> Point:
+    run_wrk(url, "ping", 1, HEADLINE_CONNECTIONS, min(3, duration_s))  # warm-up
+    cpu_before = cpu_seconds(pid)
+    point = wrk_point(series, run_wrk(url, "ping", 1, HEADLINE_CONNECTIONS, duration_s), HEADLINE_CONNECTIONS, 1)
+    point.cpu_us_per_call = per_call_us(cpu_seconds(pid) - cpu_before, point)
     return point
 
 
@@ -375,12 +402,10 @@ def measure_daemon(run: Run, pg: Pg) -> None:
             print(f"daemon: {' '.join(argv[1:])} on {url} (pid {pid})", flush=True)
             run_wrk(url, "spend", 1, HEADLINE_CONNECTIONS, min(3, run.args.duration))  # warm-up
             for connections in run.args.connections:
-                run.add(daemon_spend_point(pg, db, url, "spend", 1, connections, run.args.duration))
+                run.add(daemon_spend_point(pg, db, url, pid, "spend", 1, connections, run.args.duration))
             for connections in run.args.connections:
-                run.add(daemon_spend_point(pg, db, url, f"spend x{BATCH}", BATCH, connections, run.args.duration))
-            run_wrk(url, "ping", 1, HEADLINE_CONNECTIONS, min(3, run.args.duration))  # warm-up
-            run.add(wrk_point("ping", run_wrk(url, "ping", 1, HEADLINE_CONNECTIONS, run.args.duration),
-                              HEADLINE_CONNECTIONS, 1))
+                run.add(daemon_spend_point(pg, db, url, pid, f"spend x{BATCH}", BATCH, connections, run.args.duration))
+            run.add(ping_point(url, pid, "ping", run.args.duration))
             run.memory_mb = peak_memory_mb(pid)
         settle(pg, db)
         run.verify = audit_verify(env, run.args.daemon_root)
@@ -393,24 +418,20 @@ def measure_daemon_headline(run: Run, pg: Pg, log_level: str) -> None:
     with private_redis() as redis_url:
         env = daemon_env(pg, db, redis_url, log_level)
         argv = [sys.executable, "-m", "daemon", "serve", *run.args.daemon_args]
-        with server(argv, env, BENCH / "daemon.log", run.args.daemon_root) as (url, _):
+        with server(argv, env, BENCH / "daemon.log", run.args.daemon_root) as (url, pid):
             print(f"daemon at DBM_LOG_LEVEL={log_level} on {url}", flush=True)
             run_wrk(url, "spend", 1, HEADLINE_CONNECTIONS, min(3, run.args.duration))  # warm-up
             for series, batch in (("spend", 1), (f"spend x{BATCH}", BATCH)):
-                run.add(daemon_spend_point(pg, db, url, f"{series} ({log_level})", batch, HEADLINE_CONNECTIONS,
+                run.add(daemon_spend_point(pg, db, url, pid, f"{series} ({log_level})", batch, HEADLINE_CONNECTIONS,
                                            run.args.duration))
-            run_wrk(url, "ping", 1, HEADLINE_CONNECTIONS, min(3, run.args.duration))  # warm-up
-            run.add(wrk_point(f"ping ({log_level})", run_wrk(url, "ping", 1, HEADLINE_CONNECTIONS, run.args.duration),
-                              HEADLINE_CONNECTIONS, 1))
+            run.add(ping_point(url, pid, f"ping ({log_level})", run.args.duration))
         settle(pg, db)
 
 
 def measure_bare(run: Run) -> None:
     argv = [sys.executable, str(BENCH / "bare_server.py")]
-    with server(argv, dict(os.environ), BENCH / "bare.log") as (url, _):
-        run_wrk(url, "ping", 1, HEADLINE_CONNECTIONS, min(3, run.args.duration))  # warm-up
-        run.add(wrk_point("ping bare", run_wrk(url, "ping", 1, HEADLINE_CONNECTIONS, run.args.duration),
-                          HEADLINE_CONNECTIONS, 1))
+    with server(argv, dict(os.environ), BENCH / "bare.log") as (url, pid):
+        run.add(ping_point(url, pid, "ping bare", run.args.duration))
 
 
 # ---------- the report ----------
@@ -486,10 +507,13 @@ def report(run: Run) -> str:
         "",
         "Calls/s counts JSON-RPC calls answered (for batches: 100 per request); latency is per HTTP request"
         " (per transaction for pgbench). *Applied* is the ledger rows the point added; *drain* is how long the"
-        " audit outbox took to empty after the load stopped.",
+        " audit outbox took to empty after the load stopped. *CPU µs/call* is the server process's own CPU"
+        " time (user + system) per call answered, the audit relay's drain included: on a machine whose cores"
+        " the load generator and PostgreSQL share, it moves far less between runs than calls/s.",
         "",
-        "| series | connections | calls/s | requests/s | p50 ms | p99 ms | answered | applied | drain s | problems |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| series | connections | calls/s | requests/s | p50 ms | p99 ms | answered | applied | drain s | CPU µs/call"
+        " | problems |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
         *[point_row(p) for p in run.points],
         "",
         f"![throughput and p99 latency against connections]({CHART.name})",
@@ -501,7 +525,8 @@ def report(run: Run) -> str:
 def point_row(p: Point) -> str:
     return (f"| {p.series} | {p.connections} | {p.calls_per_s:,.0f} | {p.requests_per_s:,.0f} | {p.p50_ms:.2f} | "
             f"{p.p99_ms:.2f} | {p.calls_answered:,} | {'' if p.applied is None else f'{p.applied:,}'} | "
-            f"{'' if p.drain_s is None else f'{p.drain_s:.1f}'} | {'; '.join(p.problems)} |")
+            f"{'' if p.drain_s is None else f'{p.drain_s:.1f}'} | "
+            f"{'' if p.cpu_us_per_call is None else f'{p.cpu_us_per_call:.0f}'} | {'; '.join(p.problems)} |")
 
 
 def chart(run: Run) -> None:
