@@ -13,7 +13,10 @@ matching revision and its old table dropped, under the same lock, before upgradi
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,7 @@ from daemon.settings import database_kind
 log = logging.getLogger(__name__)
 
 _ADVISORY_LOCK_ID = 0x64626D6D  # "dbmm"
+_WAL_RETRY_S = 0.02
 _SCRIPTS = Path(__file__).resolve().parent / "migrations"
 _LEGACY_TABLE = "schema_migrations"
 _LEGACY_REVISIONS = {1: "0001", 2: "0002"}  # release 0.1.0's versions → the same schema's revisions
@@ -46,6 +50,8 @@ _ON_SQLITE = {
 
 async def upgrade(database_url: str) -> list[str]:
     """Applies pending revisions; returns those this call applied, oldest first ("0002 spends …")."""
+    if database_kind(database_url) == "sqlite":
+        await asyncio.to_thread(_use_wal, database_url.removeprefix("sqlite:///"))
     engine = _engine(database_url)
     try:
         async with engine.connect() as conn, conn.begin():
@@ -139,10 +145,27 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     # The driver's own transaction handling would BEGIN (deferred) by itself; ours says when.
     dbapi_conn.isolation_level = None
     cursor = dbapi_conn.cursor()
-    # the wait first: switching to WAL needs a moment alone with the file
     cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
-    cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer; kept in the file
     cursor.close()
+
+
+def _use_wal(path: str) -> None:
+    """Puts the file in WAL mode (kept in the file: readers never wait for the writer), before
+    the migration's transaction. Switching needs the file alone for a moment, and SQLite answers
+    "locked" at once, without its busy wait, while another connection reads the file, as daemons
+    starting together on one new file do: so it is tried again until the busy timeout."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+    while True:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=SQLITE_BUSY_TIMEOUT_S)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+        finally:
+            conn.close()
+        time.sleep(_WAL_RETRY_S)
 
 
 def _sqlite_begin(conn: Connection) -> None:

@@ -71,9 +71,19 @@ async def test_an_upgraded_database_has_nothing_left_to_do(empty_db_url):
 
 
 async def test_concurrent_upgrades_apply_each_revision_once(empty_db_url):
-    results = await asyncio.gather(*(upgrade(empty_db_url) for _ in range(4)))
-    assert sorted(len(r) for r in results) == [0, 0, 0, len(ALL_REVISIONS)]
+    results = await asyncio.gather(*(upgrade(empty_db_url) for _ in range(6)))
+    assert sorted(len(r) for r in results) == [0, 0, 0, 0, 0, len(ALL_REVISIONS)]
     assert await drift(empty_db_url) == []
+
+
+async def test_concurrent_upgrades_of_new_sqlite_files_all_succeed(tmp_path):
+    """Switching a new file to WAL needs it alone for a moment, and SQLite answers "locked" at
+    once, without waiting, while another connection reads it: before the switch was retried,
+    daemons starting together on a new file failed most of the time (25 rounds in 30 here)."""
+    for round_ in range(10):
+        url = f"sqlite:///{tmp_path / f'new-{round_}.sqlite3'}"
+        results = await asyncio.gather(*(upgrade(url) for _ in range(6)))
+        assert sorted(len(r) for r in results) == [0, 0, 0, 0, 0, len(ALL_REVISIONS)]
 
 
 async def test_drift_is_seen(empty_db_url):
