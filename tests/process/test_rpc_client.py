@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ from rpc_client import (
     Unauthorized,
     Unavailable,
 )
+from tests.support import REDIS_URL, DaemonProcess, daemon_env, delete_keys
 
 # ---------- fixtures ----------
 
@@ -76,9 +77,21 @@ def settings(redis_url: str, stream_key: str, tmp_path: Path) -> dict:
     return {"redis_url": redis_url, "audit_stream": stream_key, "database_url": f"sqlite:///{tmp_path / 'x.sqlite3'}"}
 
 
-@pytest.fixture
-def daemon(spawn_daemon, settings: dict):
-    return spawn_daemon(**settings)
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaemonProcess]:
+    """One daemon for the tests that only make calls, each with users of its own: a daemon per
+    test was most of this module's time."""
+    directory = tmp_path_factory.mktemp("rpc-client")
+    prefix = f"dbm-test:{uuid.uuid4().hex[:12]}:"
+    process = DaemonProcess(daemon_env(database_url=f"sqlite:///{directory / 'x.sqlite3'}", redis_url=REDIS_URL,
+                                       audit_stream=prefix + "audit", events_stream=prefix + "events"), directory)
+    yield process.start()
+    process.kill()
+    delete_keys(prefix + "*")
+
+
+def unique_email(name: str) -> str:
+    return f"{name}-{uuid.uuid4().hex[:10]}@example.com"
 
 
 @pytest.fixture
@@ -93,7 +106,7 @@ def free_port() -> int:
 
 
 def new_user(client: Any, balance: int = 0) -> str:
-    user_id = client.create_user(email=f"{uuid.uuid4().hex[:10]}@example.com")["id"]
+    user_id = client.create_user(email=unique_email("user"))["id"]
     if balance:
         client.top_up_credits(user_id, balance)
     return user_id
@@ -106,8 +119,9 @@ def history_types(client: Any, user_id: str) -> list[str]:
 # ---------- results ----------
 
 def test_calls_by_position_and_by_name_return_results(client):
-    user = client.create_user(email="ada@example.com", name="Ada")
-    assert user["email"] == "ada@example.com" and user["name"] == "Ada"
+    email = unique_email("ada")
+    user = client.create_user(email=email, name="Ada")
+    assert user["email"] == email and user["name"] == "Ada"
     assert client.top_up_credits(user["id"], 100) == 100
     assert client.spend_credits(user_id=user["id"], cost=30) == 70
     assert client.get_credits(user["id"]) == 70
@@ -142,7 +156,7 @@ def test_oversized_batch_gives_invalid_request_for_every_call(spawn_daemon, sett
 async def test_async_client_is_an_async_context_manager(daemon):
     async with AsyncClient(daemon.url) as client:
         assert await client.ping() == "pong"
-        user_id = (await client.create_user(email="async@example.com"))["id"]
+        user_id = (await client.create_user(email=unique_email("async")))["id"]
         assert await client.batch([("get_credits", [user_id]), "ping"]) == [0, "pong"]
     assert client._session is None  # closed on exit
 
@@ -190,9 +204,10 @@ def test_not_found(client):
 
 
 def test_conflict_for_a_taken_email(client):
-    client.create_user(email="taken@example.com")
+    email = unique_email("taken")
+    client.create_user(email=email)
     with pytest.raises(Conflict) as raised:
-        client.create_user(email="taken@example.com")
+        client.create_user(email=email)
     assert raised.value.data["field"] == "email"
 
 
@@ -338,10 +353,11 @@ def test_spend_whose_answer_was_lost_is_retried_and_charges_once(connect, daemon
 def test_create_user_whose_answer_was_lost_is_not_retried(connect, daemon, lossy):
     client = connect(lossy.url)
     lossy.lose = 1
+    email, user_id = unique_email("once"), f"once-{uuid.uuid4().hex[:10]}"
     with pytest.raises(Unavailable) as raised:
-        client.create_user(email="once@example.com", user_id="once")
+        client.create_user(email=email, user_id=user_id)
     assert raised.value.data["request_sent"] is True
-    assert client.get_user_by_id("once")["email"] == "once@example.com"  # it was applied, once
+    assert client.get_user_by_id(user_id)["email"] == email  # it was applied, once
 
 
 def test_unreachable_daemon_raises_unavailable_at_the_deadline(connect):
