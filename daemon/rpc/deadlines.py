@@ -22,13 +22,14 @@ class Deadlines:
         self._tick_s = min(1.0, timeout_s / 16)
         self._due: dict[int, set[_Deadline]] = {}  # tick number → calls whose deadline falls in it
 
-    def within(self) -> _Deadline:
+    def within(self, since: float | None = None) -> _Deadline:
         """`async with deadlines.within():` — the block is cancelled, and raises TimeoutError, once it
-        has run for the timeout."""
-        return _Deadline(self)
+        has run for the timeout; or, given `since` (the event loop's time the call arrived), once
+        the timeout has passed since then, and at once if it already has."""
+        return _Deadline(self, since)
 
-    def _file(self, call: _Deadline, loop: asyncio.AbstractEventLoop) -> set[_Deadline]:
-        tick = math.ceil((loop.time() + self.timeout_s) / self._tick_s)
+    def _file(self, call: _Deadline, loop: asyncio.AbstractEventLoop, since: float) -> set[_Deadline]:
+        tick = math.ceil((since + self.timeout_s) / self._tick_s)
         calls = self._due.get(tick)
         if calls is None:
             calls = self._due[tick] = set()
@@ -42,19 +43,24 @@ class Deadlines:
 
 
 class _Deadline:
-    __slots__ = ("_owner", "_task", "_filed", "_cancelling", "_expired")
+    __slots__ = ("_owner", "_since", "_task", "_filed", "_cancelling", "_expired")
 
-    def __init__(self, owner: Deadlines):
+    def __init__(self, owner: Deadlines, since: float | None):
         self._owner = owner
+        self._since = since
         self._expired = False
 
     async def __aenter__(self) -> None:
         task = asyncio.current_task()
         if task is None:
             raise RuntimeError("a deadline must be used inside a task")
+        loop = asyncio.get_running_loop()
+        since = loop.time() if self._since is None else self._since
+        if since + self._owner.timeout_s <= loop.time():
+            raise TimeoutError  # it waited its whole time before it could start
         self._task = task
         self._cancelling = task.cancelling()
-        self._filed = self._owner._file(self, asyncio.get_running_loop())
+        self._filed = self._owner._file(self, loop, since)
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:

@@ -46,3 +46,22 @@ async def test_calls_sharing_a_tick_each_get_their_own_outcome():
             return "timed out"
     outcomes = await asyncio.gather(*(call(0.01 if i % 2 else 1) for i in range(100)))
     assert outcomes.count("done") == outcomes.count("timed out") == 50
+
+
+async def test_a_deadline_since_an_earlier_moment_leaves_only_the_rest_of_the_timeout():
+    loop = asyncio.get_running_loop()
+    deadlines = Deadlines(0.3)
+    arrived = loop.time() - 0.2  # a batch member that waited 0.2 s for its turn
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        async with deadlines.within(arrived):
+            await asyncio.sleep(5)
+    assert 0.1 <= time.monotonic() - started < 0.2
+
+
+async def test_a_deadline_already_past_raises_before_the_block_runs():
+    ran = False
+    with pytest.raises(TimeoutError):
+        async with Deadlines(0.1).within(asyncio.get_running_loop().time() - 0.5):
+            ran = True
+    assert not ran

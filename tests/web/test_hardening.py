@@ -91,6 +91,31 @@ async def test_one_batch_holds_at_most_its_share_of_the_call_slots(tmp_path, red
     assert probe.most == 3 and ping_s < 0.3
 
 
+async def test_a_batch_runs_on_its_share_of_tasks_and_answers_within_the_timeout(tmp_path, redis_url, stream_key):
+    """A batch longer than its share runs on that many workers, not on a task per member (which,
+    with 256 batches of 100 waiting for slots, was most of the daemon's memory); members still
+    waiting when the timeout has passed since the request arrived are -32003 without running."""
+    most_tasks = 0
+
+    async def slow(ctx: Any) -> str:
+        nonlocal most_tasks
+        most_tasks = max(most_tasks, len(asyncio.all_tasks()))
+        await asyncio.sleep(0.4)
+        return "ok"
+    async with daemon(tmp_path, redis_url, stream_key, extra_methods=(slow,), max_calls_per_request=2,
+                      call_timeout_s=1) as rpc:
+        await rpc.result("slow")
+        alone, most_tasks = most_tasks, 0  # the daemon's own tasks, with one call running
+        started = time.monotonic()
+        status, answers = await rpc.post([call("slow", id=i) for i in range(10)])
+        elapsed = time.monotonic() - started
+    assert status == 200 and most_tasks <= alone + 2  # two workers, each a task of gather's (a task per member: +10)
+    ok = sum("result" in a for a in answers)
+    timed_out = sum(a.get("error", {}).get("code") == -32003 for a in answers)
+    assert ok >= 2 and timed_out >= 4 and ok + timed_out == 10, answers
+    assert elapsed < 1.6, elapsed  # about the timeout, not five rounds of 0.4 s
+
+
 async def test_healthz_runs_its_checks_at_most_once_a_second(tmp_path, redis_url, stream_key, monkeypatch):
     async with daemon(tmp_path, redis_url, stream_key) as rpc:
         checks = 0
