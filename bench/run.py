@@ -346,7 +346,9 @@ class Run:
         self.points.append(point)
         flag = "" if not point.problems else "   PROBLEM: " + "; ".join(point.problems)
         print(f"  {point.series:<14} {point.connections:>4} conns  {point.calls_per_s:>9.0f} calls/s  "
-              f"p50 {point.p50_ms:7.2f} ms  p99 {point.p99_ms:7.2f} ms{flag}", flush=True)
+              f"p50 {point.p50_ms:7.2f} ms  p99 {point.p99_ms:7.2f} ms"
+              f"{'' if point.cpu_us_per_call is None else f'  CPU {point.cpu_us_per_call:5.0f} µs/call'}{flag}",
+              flush=True)
 
     def get(self, series: str, connections: int) -> Point | None:
         return next((p for p in self.points if p.series == series and p.connections == connections), None)
