@@ -214,7 +214,7 @@ class Settings:
     @property
     def sqlite_path(self) -> Path | None:
         """The SQLite file, for a sqlite:/// database."""
-        return Path(self.database_url.removeprefix("sqlite:///")) if self.database_kind == "sqlite" else None
+        return sqlite_file(self.database_url) if self.database_kind == "sqlite" else None
 
     @classmethod
     def load(cls, flags: Mapping[str, str | None] | None = None,
@@ -255,6 +255,11 @@ class Settings:
 
 def database_kind(url: str) -> str:
     return "sqlite" if url.startswith("sqlite") else "postgresql"
+
+
+def sqlite_file(url: str) -> Path:
+    """The file of a sqlite:///path database URL."""
+    return Path(url.removeprefix("sqlite:///"))
 
 
 def _resolve(setting: Setting, flag: str | None, environ: Mapping[str, str]) -> Any:

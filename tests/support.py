@@ -57,11 +57,14 @@ async def pg_admin(sql: str) -> None:
         await conn.close()
 
 
+_EMPTY_SCHEMA = "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"
+
+
 async def pg_reset(url: str) -> None:
     """An empty public schema: every table, function and Alembic's version row gone."""
     conn = await asyncpg.connect(url)
     try:
-        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        await conn.execute(_EMPTY_SCHEMA)
     finally:
         await conn.close()
 
@@ -121,7 +124,7 @@ class MigratedPostgres:
         return self.url
 
     async def _migrate(self, conn: asyncpg.Connection) -> None:
-        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        await conn.execute(_EMPTY_SCHEMA)
         await upgrade(self.url)
         tables = [r[0] for r in await conn.fetch(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")]

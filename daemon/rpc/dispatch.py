@@ -221,8 +221,6 @@ def new_request_id() -> str:
     return f"{_REQUEST_ID_PREFIX}{next(_request_numbers):016x}"
 
 
-
-
 class _Answers:
     """The answers of one request, serialized as each call finishes and kept in request order
     while they fit in `limit` bytes: the first that would pass it, and every later one, is

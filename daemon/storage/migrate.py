@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from daemon.constants import SQLITE_BUSY_TIMEOUT_S
-from daemon.settings import database_kind
+from daemon.settings import database_kind, sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ _ON_SQLITE = {
 async def upgrade(database_url: str) -> list[str]:
     """Applies pending revisions; returns those this call applied, oldest first ("0002 spends …")."""
     if database_kind(database_url) == "sqlite":
-        await asyncio.to_thread(_use_wal, database_url.removeprefix("sqlite:///"))
+        await asyncio.to_thread(_use_wal, sqlite_file(database_url))
     engine = _engine(database_url)
     try:
         async with engine.connect() as conn, conn.begin():
@@ -149,7 +149,7 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _use_wal(path: str) -> None:
+def _use_wal(path: Path) -> None:
     """Puts the file in WAL mode (kept in the file: readers never wait for the writer), before
     the migration's transaction. Switching needs the file alone for a moment, and SQLite answers
     "locked" at once, without its busy wait, while another connection reads the file, as daemons

@@ -177,9 +177,9 @@ class BoundedSite(web.BaseSite):
         connection: _Connection | None = None
         try:
             connection = _Connection(server, self, loop=loop, **self._handler_args)
-            # shielded: a stop() landing here would close a connection whose request may already
-            # be running, and its caller would never hear the answer of a call that was applied
-            await asyncio.shield(loop.connect_accepted_socket(lambda: connection, conn))
+            # never cancelled: stop() waits for this task (see _start) rather than cancel it, as
+            # a connection closed here might have a request running whose answer would be lost
+            await loop.connect_accepted_socket(lambda: connection, conn)
         except Exception as exc:
             if not isinstance(exc, OSError):  # an OSError: the client went away before we took it
                 log.error("could not serve a connection (%s)", type(exc).__name__)
