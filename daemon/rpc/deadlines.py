@@ -55,8 +55,9 @@ class _Deadline:
         if task is None:
             raise RuntimeError("a deadline must be used inside a task")
         loop = asyncio.get_running_loop()
-        since = loop.time() if self._since is None else self._since
-        if since + self._owner.timeout_s <= loop.time():
+        now = loop.time()
+        since = now if self._since is None else self._since
+        if since + self._owner.timeout_s <= now:
             raise TimeoutError  # it waited its whole time before it could start
         self._task = task
         self._cancelling = task.cancelling()
